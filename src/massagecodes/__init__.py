@@ -1,0 +1,69 @@
+"""massagecodes: billing rules for US massage and manual-therapy insurance claims.
+
+The public API is what this module exports, plus the public modules
+:mod:`massagecodes.units` (unit arithmetic) and :mod:`massagecodes.errors`.
+Everything else is private. Objects are immutable values: safe to share
+between threads and to pickle.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from massagecodes import errors, units
+from massagecodes._codes import DEFAULT_CATALOG, CodeCatalog, CodeInfo
+from massagecodes._model import (
+    Authorization,
+    Claim,
+    DocElement,
+    Documentation,
+    License,
+    Patient,
+    Payer,
+    PayerKind,
+    Provider,
+    Referral,
+    ServiceLine,
+    Session,
+    SoapPart,
+    Treatment,
+)
+from massagecodes._regions import DEFAULT_REGIONS, Region, RegionVocabulary, Side
+from massagecodes.errors import InputError, MassagecodesError, Problem, ResourceError, UnknownCodeError
+
+try:
+    __version__ = version("massagecodes")
+except PackageNotFoundError:  # pragma: no cover - running from a checkout without installing
+    __version__ = "0+unknown"
+
+__all__ = [
+    "DEFAULT_CATALOG",
+    "DEFAULT_REGIONS",
+    "Authorization",
+    "Claim",
+    "CodeCatalog",
+    "CodeInfo",
+    "DocElement",
+    "Documentation",
+    "InputError",
+    "License",
+    "MassagecodesError",
+    "Patient",
+    "Payer",
+    "PayerKind",
+    "Problem",
+    "Provider",
+    "Referral",
+    "Region",
+    "RegionVocabulary",
+    "ResourceError",
+    "ServiceLine",
+    "Session",
+    "Side",
+    "SoapPart",
+    "Treatment",
+    "UnknownCodeError",
+    "__version__",
+    "errors",
+    "units",
+]

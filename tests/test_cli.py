@@ -1,0 +1,130 @@
+"""The command line: ``massagecodes units``."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from massagecodes.__main__ import main
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "claim.json"
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_units_pairs() -> None:
+    code, out, err = run("units", "97112=24", "97110=23")
+    assert (code, err) == (0, "")
+    assert out == (
+        "47 timed minutes, method cms: 3 units\n"
+        "  97112: 1 whole unit (15 of 24 minutes)\n"
+        "  97110: 1 whole unit (15 of 23 minutes)\n"
+        "  97112: +1 unit for 9 leftover minutes (largest leftover #1)\n"
+    )
+
+
+def test_units_pairs_json_per_code() -> None:
+    code, out, _ = run("units", "97124=8", "97140=8", "--method", "per-code", "--format", "json")
+    assert code == 0
+    assert json.loads(out)["units"] == {"97124": 1, "97140": 1}
+
+
+def test_units_claim_example() -> None:
+    code, out, err = run("units", "--claim", str(EXAMPLE))
+    assert (code, err) == (0, "")
+    assert out == (
+        "method cms\n"
+        "line  code   minutes billed supported\n"
+        "   0  97124       30      -         2\n"
+        "   1  97140       15      1         1\n"
+        "no findings\n"
+    )
+
+
+def test_units_claim_with_findings_exits_1(tmp_path: Path) -> None:
+    data = json.loads(EXAMPLE.read_text())
+    data["lines"][1]["units"] = 3
+    path = tmp_path / "claim.json"
+    path.write_text(json.dumps(data))
+    code, out, _ = run("units", "--claim", str(path), "--format", "json")
+    assert code == 1
+    (finding,) = json.loads(out)["findings"]
+    assert (finding["line"], finding["kind"], finding["carc"]) == (1, "units-exceed-minutes", "151")
+
+
+def test_bad_claim_exits_2_with_every_problem(tmp_path: Path) -> None:
+    data = json.loads(EXAMPLE.read_text())
+    data["lines"][1]["minutes"] = -5
+    data["lines"][0]["minuts"] = 3
+    path = tmp_path / "claim.json"
+    path.write_text(json.dumps(data))
+    code, out, err = run("units", "--claim", str(path))
+    assert (code, out) == (2, "")
+    assert err == (
+        "massagecodes: invalid claim: 2 problems\n"
+        f'  {path}: $.lines[0].minuts: unknown key (did you mean "minutes"?); expected "code", "minutes", '
+        '"units", "region", "modifiers", "diagnosis_pointers", "charge" or "date"\n'
+        f"  {path}: $.lines[1].minutes: expected whole minutes >= 0, got -5\n"
+    )
+
+
+def test_malformed_json_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "claim.json"
+    path.write_text('{"lines": [\n  1,\n')
+    code, _, err = run("units", "--claim", str(path))
+    assert code == 2
+    assert "line 3 column 1: malformed JSON: Expecting value" in err
+
+
+def test_missing_file_exits_2(tmp_path: Path) -> None:
+    code, _, err = run("units", "--claim", str(tmp_path / "nope.json"))
+    assert code == 2
+    assert "cannot read the file: No such file or directory" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["units"], "expected CODE=MINUTES pairs or --claim FILE"),
+        (["units", "97112"], "argument 1: expected CODE=MINUTES such as 97112=24, got '97112'"),
+        (["units", "97112=-3"], "expected CODE=MINUTES such as 97112=24, got '97112=-3'"),
+        (["units", "97112=3", "97112=4"], "argument 2: code 97112 is given twice"),
+        (["units", "9711=3"], "expected a procedure code"),
+        (["units", "97112=3", "--claim", "x.json"], "give either CODE=MINUTES pairs or --claim, not both"),
+    ],
+    ids=["nothing", "no-minutes", "negative", "twice", "bad-code", "both"],
+)
+def test_usage_errors_exit_2(argv: list[str], message: str) -> None:
+    code, _, err = run(*argv)
+    assert code == 2
+    assert message in err
+
+
+def test_argparse_errors_exit_2() -> None:
+    assert run("frobnicate")[0] == 2
+    assert run("units", "--method", "nope")[0] == 2
+
+
+def test_help_exits_0() -> None:
+    assert run("--help")[0] == 0
+    assert run("units", "--help")[0] == 0
+
+
+def test_python_dash_m() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "massagecodes", "units", "97112=24", "97110=23", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["units"] == {"97112": 2, "97110": 1}

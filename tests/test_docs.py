@@ -1,0 +1,55 @@
+"""Every example in README.md and docs/ runs: ``>>>`` lines as doctests, ``$ `` lines as commands."""
+
+from __future__ import annotations
+
+import doctest
+import io
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from massagecodes.__main__ import main
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
+CONSOLE = re.compile(r"```console\n(.*?)```", re.S)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_doctests(page: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)  # examples open examples/claim.json
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    result = doctest.testfile(str(page), module_relative=False, optionflags=flags, encoding="utf-8")
+    assert result.failed == 0
+    assert result.attempted == page.read_text(encoding="utf-8").count("\n>>> ")
+
+
+def _commands(page: Path) -> list[tuple[str, str]]:
+    commands = []
+    for block in CONSOLE.findall(page.read_text(encoding="utf-8")):
+        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
+            command, _, output = chunk.partition("\n")
+            commands.append((command, output))
+    return commands
+
+
+CASES = [(page, command, output) for page in PAGES for command, output in _commands(page)]
+
+
+def test_every_page_is_checked() -> None:
+    assert len(PAGES) >= 4
+    assert CASES, "no console examples found"
+
+
+@pytest.mark.parametrize(("page", "command", "output"), CASES, ids=[f"{p.name}:{c}" for p, c, _ in CASES])
+def test_console_examples(page: Path, command: str, output: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    argv = shlex.split(command)
+    if argv[0] != "massagecodes":
+        pytest.fail(f"{page.name}: console examples must run massagecodes, got {command!r}")
+    monkeypatch.chdir(ROOT)
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv[1:], out=out, err=err)
+    assert (out.getvalue(), err.getvalue()) == (output, "")
+    assert code in (0, 1)
