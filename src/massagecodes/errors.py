@@ -16,10 +16,14 @@ from collections.abc import Iterable
 import attrs
 
 __all__ = [
+    "Diagnostic",
     "InputError",
     "MassagecodesError",
     "Problem",
     "ResourceError",
+    "RulesError",
+    "RulesSemanticError",
+    "RulesSyntaxError",
     "UnknownCodeError",
 ]
 
@@ -84,3 +88,67 @@ def _rebuild(cls: type[InputError], problems: tuple[Problem, ...], what: str) ->
 
 class ResourceError(MassagecodesError, OSError):
     """A data file that ships with the package could not be found or read."""
+
+
+@attrs.frozen
+class Diagnostic:
+    """One problem in a ``.rules`` text, at ``source:line:column``.
+
+    ``code`` is stable (``MC101``) and documented in docs/errors.md; ``line`` and
+    ``column`` are 1-based; ``end_column`` is just past the underlined text on
+    ``line``; ``source_line`` is that line's text; ``hint`` is "did you mean ..." or
+    another suggestion, when there is one.
+    """
+
+    code: str
+    message: str
+    source: str
+    line: int
+    column: int
+    end_column: int
+    source_line: str
+    severity: str = "error"
+    hint: str | None = None
+
+    def render(self) -> str:
+        """``file:line:col: error MC201: message``, the source line, and a caret underline."""
+        head = f"{self.source}:{self.line}:{self.column}: {self.severity} {self.code}: {self.message}"
+        if self.hint:
+            head += f" ({self.hint})"
+        number = str(self.line)
+        pad = " " * len(number)
+        text = self.source_line.expandtabs(1).rstrip("\n")
+        width = max(1, min(self.end_column, len(text) + 1) - self.column)
+        caret = " " * (self.column - 1) + "^" * width
+        return f"{head}\n {number} | {text}\n {pad} | {caret}"
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+class RulesError(MassagecodesError, ValueError):
+    """A ``.rules`` text that cannot be compiled; ``diagnostics`` lists every problem found."""
+
+    diagnostics: tuple[Diagnostic, ...]
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        count = len(self.diagnostics)
+        noun = "error" if count == 1 else "errors"
+        source = self.diagnostics[0].source if self.diagnostics else "<rules>"
+        return "\n".join([f"{source}: {count} {noun}", *(d.render() for d in self.diagnostics)])
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.diagnostics,))
+
+
+class RulesSyntaxError(RulesError):
+    """The text does not follow the grammar (codes MC1xx)."""
+
+
+class RulesSemanticError(RulesError):
+    """The text parses but says something impossible: an unknown code, field or region,
+    a duplicate rule id, a comparison of the wrong type (codes MC2xx)."""

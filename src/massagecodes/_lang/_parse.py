@@ -1,0 +1,805 @@
+"""Text -> syntax tree: the lark parser, friendly syntax errors, and the tree transformer.
+
+The grammar lives in ``grammar/rules.lark`` (shipped in the wheel). The parser is
+built once per process, LALR with ``strict=True`` (no conflicts, no terminal
+collisions), never from a pickle cache. Nothing from lark leaves this module: a
+syntax error becomes a :class:`~massagecodes.errors.RulesSyntaxError` listing every
+error found, each with its line, column and a friendly message.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import json
+import re
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import lark
+from lark import Token, Tree, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.visitors import Transformer_NonRecursive
+
+from massagecodes import _resources
+from massagecodes._lang import _ast as ast
+from massagecodes._text import did_you_mean
+from massagecodes.errors import Diagnostic, RulesSyntaxError
+
+MAX_SOURCE_BYTES = 16 * 1024 * 1024
+MAX_DEPTH = 64  # nesting of (), [] and {}
+LANGUAGE_VERSION = 1
+
+_OPENERS = {"LPAR": "RPAR", "LSQB": "RSQB", "LBRACE": "RBRACE"}
+_CLOSERS = frozenset(_OPENERS.values())
+
+
+class _NewlinesInBrackets:
+    """Post-lexer: drop newlines inside (), [] and {}; end the text with a newline.
+
+    It keeps no state between calls (all state is local to ``process``), so one
+    parser can serve many threads.
+    """
+
+    always_accept = ("_NL",)
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        depth = 0
+        last: Token | None = None
+        for token in stream:
+            if token.type in _OPENERS:
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _TooDeepError(token)
+            elif token.type in _CLOSERS:
+                depth = max(0, depth - 1)
+            elif token.type == "_NL" and depth:
+                continue
+            last = token
+            yield token
+        if last is None or last.type != "_NL":
+            if last is None:
+                yield Token("_NL", "\n", 0, 1, 1, 1, 1, 0)
+            else:  # at the end of the last token, so an error there points past it
+                line, column, end = last.end_line, last.end_column, last.end_pos
+                yield Token("_NL", "\n", end, line, column, line, column, end)
+
+
+class _TooDeepError(Exception):
+    def __init__(self, token: Token) -> None:
+        super().__init__("too deep")
+        self.token = token
+
+
+_lock = threading.Lock()
+
+
+@functools.cache
+def _parser() -> lark.Lark:
+    with _lock:
+        grammar = _resources.read_text("grammar", "rules.lark")
+        return lark.Lark(
+            grammar,
+            parser="lalr",
+            lexer="contextual",
+            strict=True,
+            propagate_positions=True,
+            maybe_placeholders=True,
+            postlex=_NewlinesInBrackets(),
+            cache=False,  # never load a pickle from a shared temporary path
+        )
+
+
+# --------------------------------------------------------------------------- #
+# Syntax errors.                                                                 #
+# --------------------------------------------------------------------------- #
+
+_ACTIONS = ("DENY", "BUNDLE", "REQUIRE", "WARN")
+_CONNECTIVES = {"and": "AND", "or": "OR", "not": "NOT", "same": "SAME", "different": "DIFFERENT"}
+
+_TERMINAL_NAMES = {
+    "WORD": "a name",
+    "NUMBER": "a whole number",
+    "DATE": "a date (YYYY-MM-DD)",
+    "STRING": 'a quoted "string"',
+    "DX": "an ICD-10-CM code or pattern",
+    "VERSION_TEXT": "a version",
+    "JSON_NUMBER": "a number",
+    "COMPARE": "a comparison (>=, <=, >, <, =, !=)",
+    "_NL": "the end of the line",
+    "$END": "the end of the file",
+    "DATE_KW": '"date"',
+    "SAME_DAY": '"same"',
+    "NOT_WORD": '"not"',
+    "OR_WORD": '"or"',
+}
+
+
+def _describe_terminal(name: str) -> str:
+    if name in _TERMINAL_NAMES:
+        return _TERMINAL_NAMES[name]
+    pattern = _literal(name)
+    return f'"{pattern}"' if pattern is not None else name
+
+
+@functools.cache
+def _literals() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for terminal in _parser().terminals:
+        if terminal.pattern.type == "str":
+            out[terminal.name] = terminal.pattern.value
+    return out
+
+
+def _literal(name: str) -> str | None:
+    return _literals().get(name)
+
+
+@functools.cache
+def _keyword_names() -> dict[str, str]:
+    return {text: name for name, text in _literals().items() if text.isalpha()}
+
+
+_CONDITION_START = frozenset({"LPAR", "WORD", "NOT", "PAYER", "PROVIDER", "DIAGNOSIS", "MODIFIER"})
+
+
+def _really_expected(error: UnexpectedToken | UnexpectedEOF) -> set[str]:
+    """The terminals the parser accepts where it stopped (lark's own list may carry
+    terminals the lexer accepts everywhere, such as the newline)."""
+    state = getattr(error, "state", None)
+    try:
+        actions = state.parse_conf.parse_table.states[state.position]  # type: ignore[union-attr]
+    except (AttributeError, KeyError, IndexError, TypeError):
+        return set(error.expected)
+    return {name for name in actions if name.isupper() or name.startswith(("_", "$"))}
+
+
+def _expected_list(expected: set[str]) -> str:
+    described = set()
+    remaining = set(expected)
+    if remaining >= _CONDITION_START:
+        described.add("a condition")
+        remaining -= _CONDITION_START | {
+            "ANY",
+            "AUTHORIZATION",
+            "DATE_KW",
+            "DOCUMENTED",
+            "MINUTES",
+            "REFERRAL",
+            "REGION",
+            "TOTAL",
+            "UNITS",
+            "VISITS",
+        }
+    described |= {_describe_terminal(name) for name in remaining if not name.startswith("__")}
+    names = sorted(described)
+    if len(names) > 8:
+        return ", ".join(names[:8]) + ", ..."
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _line_text(text: str, line: int) -> str:
+    lines = text.splitlines()
+    return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def _unclosed_opener(text: str, end: int) -> tuple[int, int, str] | None:
+    """The outermost bracket still open at offset ``end``: (line, column, char)."""
+    stack: list[tuple[int, int, str]] = []
+    line, column = 1, 1
+    in_string = False
+    in_comment = False
+    pairs = {")": "(", "]": "[", "}": "{"}
+    index = 0
+    while index < min(end, len(text)):
+        char = text[index]
+        if char == "\n":
+            line, column = line + 1, 1
+            in_string = in_comment = False
+            index += 1
+            continue
+        if in_comment:
+            pass
+        elif in_string:
+            if char == "\\":
+                index += 1
+                column += 1
+            elif char == '"':
+                in_string = False
+        elif char == "#":
+            in_comment = True
+        elif char == '"':
+            in_string = True
+        elif char in "([{":
+            stack.append((line, column, char))
+        elif char in pairs and stack and stack[-1][2] == pairs[char]:
+            stack.pop()
+        index += 1
+        column += 1
+    return stack[0] if stack else None
+
+
+def _diagnostic(
+    source: str, text: str, code: str, message: str, line: int, column: int, width: int, hint: str | None = None
+) -> Diagnostic:
+    return Diagnostic(
+        code=code,
+        message=message,
+        source=source,
+        line=line,
+        column=column,
+        end_column=column + max(1, width),
+        source_line=_line_text(text, line),
+        hint=hint,
+    )
+
+
+def _syntax_diagnostic(
+    error: UnexpectedInput, source: str, text: str, line_offset: int, offset_chars: int
+) -> Diagnostic:
+    """Turn one lark error into a friendly diagnostic (codes MC100-MC110)."""
+    line = (error.line if error.line and error.line > 0 else 1) + line_offset
+    column = error.column if error.column and error.column > 0 else 1
+
+    def make(
+        code: str, message: str, width: int = 1, hint: str | None = None, at: tuple[int, int] | None = None
+    ) -> Diagnostic:
+        where_line, where_column = at if at is not None else (line, column)
+        return _diagnostic(source, text, code, message, where_line, where_column, width, hint)
+
+    if isinstance(error, UnexpectedCharacters):
+        position = offset_chars + (error.pos_in_stream or 0)
+        char = text[position] if position < len(text) else ""
+        if char == '"':
+            return make("MC103", 'this string is not closed: a string ends with " on the same line', 1)
+        return make("MC106", f"unexpected character {char!r}", 1)
+
+    assert isinstance(error, UnexpectedToken | UnexpectedEOF)
+    expected = _really_expected(error)
+    token = error.token if isinstance(error, UnexpectedToken) else Token("$END", "")
+    value = str(token.value)
+    # Out of context, lark's root lexer may call a keyword something else (DENY a DX):
+    # name the token by its text when the text is a keyword.
+    kind = _keyword_names().get(value, token.type)
+    width = max(1, len(value))
+    at_end = kind in {"_NL", "$END"}
+    if at_end:
+        width = 1
+
+    # An opened bracket that never closed: point at the opener.
+    if expected & _CLOSERS:
+        position = offset_chars + (token.start_pos if isinstance(token.start_pos, int) else len(text) - offset_chars)
+        opener = _unclosed_opener(text, position)
+        if opener is not None and (at_end or kind in {"RULE", "TEST", "ARROW"} or expected <= _CLOSERS | {"COMMA"}):
+            opened_line, opened_column, char = opener
+            closing = {"(": ")", "[": "]", "{": "}"}[char]
+            return make("MC104", f'this "{char}" is never closed: add "{closing}"', 1, at=(opened_line, opened_column))
+
+    if "END" in expected and kind == "$END":
+        return make("MC107", 'a "rule" or "test" block must close with a line "end"', 1)
+
+    if expected & set(_ACTIONS) and kind not in _ACTIONS:
+        upper = value.upper()
+        if upper in _ACTIONS:
+            return make("MC102", "actions are written in capitals", width, hint=f'did you mean "{upper}"?')
+        if at_end:
+            return make("MC102", 'an action must follow "->": DENY, BUNDLE, REQUIRE or WARN', width)
+        suggestion = did_you_mean(upper, _ACTIONS)
+        if kind == "WORD" or suggestion:
+            hint = suggestion.strip(" ()") or None
+            return make("MC102", f'unknown action "{value}"; expected DENY, BUNDLE, REQUIRE or WARN', width, hint=hint)
+
+    if "ARROW" in expected and (kind in _ACTIONS or value.upper() in _ACTIONS or at_end):
+        return make("MC101", 'missing "->" between the condition and the action', width)
+
+    lowered = value.lower()
+    if lowered in _CONNECTIVES and _CONNECTIVES[lowered] in expected and value != _CONNECTIVES[lowered]:
+        capital = _CONNECTIVES[lowered]
+        return make("MC105", "connectives are written in capitals", width, hint=f'did you mean "{capital}"?')
+
+    found = "the end of the line" if kind == "_NL" else "the end of the file" if kind == "$END" else f'"{value}"'
+    keywords = [word for name in expected if (word := _literal(name)) is not None and word.isalpha()]
+    close = "" if at_end else did_you_mean(value, keywords).strip(" ()")
+    return make("MC100", f"expected {_expected_list(expected)}; found {found}", width, hint=close if close else None)
+
+
+# --------------------------------------------------------------------------- #
+# Parsing, with every syntax error reported.                                     #
+# --------------------------------------------------------------------------- #
+
+
+def _chunks(text: str) -> Iterator[tuple[int, int, str]]:
+    """Split a text into top-level items: (first line index, char offset, text).
+
+    Used only to report every syntax error after the whole-text parse failed: each
+    item is parsed on its own, so an error in one does not hide the next.
+    """
+    lines = text.splitlines(keepends=True)
+    offsets = [0]
+    for item in lines:
+        offsets.append(offsets[-1] + len(item))
+    index = 0
+    while index < len(lines):
+        stripped = lines[index].split("#", 1)[0].strip()
+        if not stripped:
+            index += 1
+            continue
+        start = index
+        first = stripped.split(None, 1)[0]
+        if first in {"rule", "test"}:
+            index += 1
+            while index < len(lines) and lines[index].split("#", 1)[0].strip() != "end":
+                following = lines[index].split("#", 1)[0].strip().split(None, 1)
+                if following and following[0] in {"rule", "test"}:
+                    break  # the block lacks its "end": stop before the next block
+                index += 1
+            if index < len(lines) and lines[index].split("#", 1)[0].strip() == "end":
+                index += 1
+        else:
+            depth = 0
+            while index < len(lines):
+                depth += _bracket_balance(lines[index])
+                index += 1
+                if depth <= 0:
+                    break
+        yield start, offsets[start], "".join(lines[start:index])
+
+
+def _bracket_balance(line: str) -> int:
+    balance = 0
+    in_string = False
+    escaped = False
+    for char in line:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == "#":
+            break
+        elif char == '"':
+            in_string = True
+        elif char in "([{":
+            balance += 1
+        elif char in ")]}":
+            balance -= 1
+    return balance
+
+
+def parse(text: str, *, source: str = "<rules>") -> ast.Document:
+    """Parse a ``.rules`` text into a :class:`~massagecodes._lang._ast.Document`."""
+    if not isinstance(text, str):
+        raise TypeError("rules text must be a str")
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
+        raise RulesSyntaxError(
+            [_diagnostic(source, "", "MC109", f"the text is larger than {MAX_SOURCE_BYTES} bytes", 1, 1, 1)]
+        )
+    try:
+        tree = _parser().parse(text)
+    except _TooDeepError as deep:
+        raise RulesSyntaxError([_too_deep(deep, source, text, 0)]) from None
+    except UnexpectedInput:
+        raise RulesSyntaxError(_all_syntax_errors(text, source)) from None
+    return _to_document(tree, source, text)
+
+
+def _too_deep(deep: _TooDeepError, source: str, text: str, line_offset: int) -> Diagnostic:
+    line = (deep.token.line or 1) + line_offset
+    column = deep.token.column or 1
+    return _diagnostic(source, text, "MC108", f"brackets are nested more than {MAX_DEPTH} deep", line, column, 1)
+
+
+def _all_syntax_errors(text: str, source: str) -> list[Diagnostic]:
+    diagnostics: list[Diagnostic] = []
+    for first_line, offset, chunk in _chunks(text):
+        try:
+            _parser().parse(chunk)
+        except _TooDeepError as deep:
+            diagnostics.append(_too_deep(deep, source, text, first_line))
+        except UnexpectedInput as error:
+            diagnostics.append(_syntax_diagnostic(error, source, text, first_line, offset))
+    if not diagnostics:  # pragma: no cover - a text that fails whole fails in some item
+        diagnostics.append(_diagnostic(source, text, "MC100", "the text does not parse", 1, 1, 1))
+    return diagnostics
+
+
+# --------------------------------------------------------------------------- #
+# The transformer: lark tree -> our syntax tree.                                  #
+# --------------------------------------------------------------------------- #
+
+
+class _BadStringError(Exception):
+    def __init__(self, token: Token, reason: str) -> None:
+        super().__init__(reason)
+        self.token = token
+        self.reason = reason
+
+
+def _span_of(item: Any) -> ast.Span:
+    if isinstance(item, Token):
+        return ast.Span(
+            item.line or 1,
+            item.column or 1,
+            item.end_line or item.line or 1,
+            item.end_column or (item.column or 1) + len(item),
+        )
+    if isinstance(item, Tree):
+        meta = item.meta
+        return ast.Span(meta.line, meta.column, meta.end_line, meta.end_column)
+    return item.span  # type: ignore[no-any-return]
+
+
+def _meta_span(meta: Any) -> ast.Span:
+    return ast.Span(meta.line, meta.column, meta.end_line, meta.end_column)
+
+
+def _word(token: Token) -> ast.Word:
+    return ast.Word(str(token), _span_of(token))
+
+
+def _string(token: Token) -> str:
+    try:
+        value = json.loads(str(token), strict=False)
+    except json.JSONDecodeError:
+        raise _BadStringError(
+            token, 'this string has an escape that is not one of \\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX'
+        ) from None
+    assert isinstance(value, str)
+    return value
+
+
+def _date(token: Token) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(str(token))
+    except ValueError:
+        raise _BadStringError(token, f'"{token}" is not a calendar date') from None
+
+
+def _tokens(children: list[Any], *types: str) -> list[Token]:
+    return [child for child in children if isinstance(child, Token) and child.type in types]
+
+
+def _nodes(children: list[Any]) -> list[Any]:
+    return [child for child in children if child is not None and not isinstance(child, Token)]
+
+
+@v_args(meta=True)
+class _ToAst(Transformer_NonRecursive[Token, Any]):
+    """One method per grammar rule; each returns an AST node (or a small tuple)."""
+
+    # ---- header
+    def ruleset_stmt(self, meta: Any, c: list[Any]) -> ast.HeaderItem:
+        return ast.HeaderItem("ruleset", _word(c[1]), _meta_span(meta))
+
+    def version_stmt(self, meta: Any, c: list[Any]) -> ast.HeaderItem:
+        return ast.HeaderItem("version", _word(c[1]), _meta_span(meta))
+
+    def language_stmt(self, meta: Any, c: list[Any]) -> ast.HeaderItem:
+        return ast.HeaderItem("language", ast.Value("number", int(c[1]), _span_of(c[1])), _meta_span(meta))
+
+    def title_stmt(self, meta: Any, c: list[Any]) -> ast.HeaderItem:
+        return ast.HeaderItem("title", ast.Value("string", _string(c[1]), _span_of(c[1])), _meta_span(meta))
+
+    def source_stmt(self, meta: Any, c: list[Any]) -> ast.HeaderItem:
+        return ast.HeaderItem("source", ast.Value("string", _string(c[1]), _span_of(c[1])), _meta_span(meta))
+
+    def effective_stmt(self, meta: Any, c: list[Any]) -> ast.HeaderItem:
+        return ast.HeaderItem("effective", c[1], _meta_span(meta))
+
+    def date_between(self, meta: Any, c: list[Any]) -> ast.DateRange:
+        return ast.DateRange(_date(c[0]), _date(c[2]), _meta_span(meta))
+
+    def date_from(self, meta: Any, c: list[Any]) -> ast.DateRange:
+        return ast.DateRange(_date(c[1]), None, _meta_span(meta))
+
+    def units_stmt(self, meta: Any, c: list[Any]) -> ast.HeaderItem:
+        numbers = _tokens(c, "NUMBER")
+        threshold = ast.Value("number", int(numbers[0]), _span_of(numbers[0])) if numbers else None
+        unit = ast.Value("number", int(numbers[1]), _span_of(numbers[1])) if len(numbers) > 1 else None
+        spec = ast.UnitsSpec(_word(c[1]), threshold, unit, _meta_span(meta))
+        return ast.HeaderItem("units", spec, _meta_span(meta))
+
+    # ---- declarations
+    def code_decl(self, meta: Any, c: list[Any]) -> ast.CodeDecl:
+        description = _string(c[3]) if c[3] is not None else None
+        return ast.CodeDecl(_word(c[1]), c[2] == "timed", description, _meta_span(meta))
+
+    def timing(self, meta: Any, c: list[Any]) -> str:
+        return str(c[0])
+
+    def group_decl(self, meta: Any, c: list[Any]) -> ast.GroupDecl:
+        words = _tokens(c, "WORD")
+        return ast.GroupDecl(_word(words[0]), tuple(_word(w) for w in words[1:]), _meta_span(meta))
+
+    def region_decl(self, meta: Any, c: list[Any]) -> ast.RegionDecl:
+        return ast.RegionDecl(_word(c[1]), _meta_span(meta))
+
+    def alias_decl(self, meta: Any, c: list[Any]) -> ast.AliasDecl:
+        alias = c[1]
+        alias_word = ast.Word(_string(alias), _span_of(alias)) if alias.type == "STRING" else _word(alias)
+        return ast.AliasDecl(alias_word, _word(c[3]), _meta_span(meta))
+
+    # ---- rules
+    def rule_core(self, meta: Any, c: list[Any]) -> tuple[Any, ...]:
+        condition, action = c[0], c[2]
+        unless = c[4] if len(c) > 4 else None
+        return condition, action, unless
+
+    def bare_rule(self, meta: Any, c: list[Any]) -> ast.Rule:
+        condition, action, unless = c[0]
+        return ast.Rule(None, None, condition, action, unless, (), _meta_span(meta))
+
+    def rule_block(self, meta: Any, c: list[Any]) -> ast.Rule:
+        rule_id = _word(c[1])
+        title = _string(c[2]) if c[2] is not None else None
+        core = next(child for child in c if isinstance(child, tuple))
+        attributes = tuple(child for child in c if isinstance(child, ast.Attribute))
+        condition, action, unless = core
+        return ast.Rule(rule_id, title, condition, action, unless, attributes, _meta_span(meta))
+
+    def _attribute(self, key: str, meta: Any, value: Any) -> ast.Attribute:
+        return ast.Attribute(key, value, _meta_span(meta))  # type: ignore[arg-type]
+
+    def carc_attr(self, meta: Any, c: list[Any]) -> ast.Attribute:
+        return self._attribute("carc", meta, _word(c[1]))
+
+    def rarc_attr(self, meta: Any, c: list[Any]) -> ast.Attribute:
+        return self._attribute("rarc", meta, _word(c[1]))
+
+    def message_attr(self, meta: Any, c: list[Any]) -> ast.Attribute:
+        return self._attribute("message", meta, _string(c[1]))
+
+    def fix_attr(self, meta: Any, c: list[Any]) -> ast.Attribute:
+        return self._attribute("fix", meta, _string(c[1]))
+
+    def cite_attr(self, meta: Any, c: list[Any]) -> ast.Attribute:
+        return self._attribute("cite", meta, _string(c[1]))
+
+    def severity_attr(self, meta: Any, c: list[Any]) -> ast.Attribute:
+        return self._attribute("severity", meta, _word(c[1]))
+
+    def effective_attr(self, meta: Any, c: list[Any]) -> ast.Attribute:
+        return self._attribute("effective", meta, c[1])
+
+    # ---- actions
+    def deny_action(self, meta: Any, c: list[Any]) -> ast.Action:
+        return ast.Action("DENY", _word(c[1]) if c[1] is not None else None, None, None, _meta_span(meta))
+
+    def warn_action(self, meta: Any, c: list[Any]) -> ast.Action:
+        return ast.Action("WARN", _word(c[1]) if c[1] is not None else None, None, None, _meta_span(meta))
+
+    def bundle_action(self, meta: Any, c: list[Any]) -> ast.Action:
+        target = _word(c[1]) if c[1] is not None else None
+        into = _word(c[3]) if len(c) > 3 and c[3] is not None else None
+        return ast.Action("BUNDLE", target, into, None, _meta_span(meta))
+
+    def require_action(self, meta: Any, c: list[Any]) -> ast.Action:
+        return ast.Action("REQUIRE", None, None, c[1], _meta_span(meta))
+
+    def require_referral(self, meta: Any, c: list[Any]) -> ast.Requirement:
+        return ast.Requirement("referral", span=_meta_span(meta))
+
+    def require_authorization(self, meta: Any, c: list[Any]) -> ast.Requirement:
+        return ast.Requirement("authorization", span=_meta_span(meta))
+
+    def require_documentation(self, meta: Any, c: list[Any]) -> ast.Requirement:
+        return ast.Requirement("documentation", element=_word(c[1]), span=_meta_span(meta))
+
+    def require_modifier(self, meta: Any, c: list[Any]) -> ast.Requirement:
+        target = c[3] if c[3] is not None else None
+        return ast.Requirement("modifier", modifiers=c[1], target=target, span=_meta_span(meta))
+
+    # ---- conditions
+    def condition(self, meta: Any, c: list[Any]) -> ast.Condition:
+        items = tuple(_nodes(c))
+        return items[0] if len(items) == 1 else ast.Or(items, _meta_span(meta))
+
+    def and_cond(self, meta: Any, c: list[Any]) -> ast.Condition:
+        items: list[ast.Condition] = []
+        relations: list[ast.Relation] = []
+        for item, item_relations in _nodes(c):
+            items.append(item)
+            relations.extend(item_relations)
+        if len(items) == 1 and not relations:
+            return items[0]
+        return ast.And(tuple(items), tuple(relations), _meta_span(meta))
+
+    def chain_item(self, meta: Any, c: list[Any]) -> tuple[ast.Condition, tuple[ast.Relation, ...]]:
+        nodes = _nodes(c)
+        return nodes[0], tuple(nodes[1:])
+
+    def not_atom(self, meta: Any, c: list[Any]) -> ast.Not:
+        return ast.Not(c[1], _meta_span(meta))
+
+    def same(self, meta: Any, c: list[Any]) -> ast.Relation:
+        return ast.Relation(True, c[1], _meta_span(meta))
+
+    def different(self, meta: Any, c: list[Any]) -> ast.Relation:
+        return ast.Relation(False, c[1], _meta_span(meta))
+
+    def aspect(self, meta: Any, c: list[Any]) -> str:
+        return str(c[0])
+
+    def group_atom(self, meta: Any, c: list[Any]) -> ast.Paren:
+        return ast.Paren(c[1], _meta_span(meta))
+
+    def code_atom(self, meta: Any, c: list[Any]) -> ast.CodeTerm:
+        return ast.CodeTerm(c[0], _meta_span(meta))
+
+    def billed_by_other(self, meta: Any, c: list[Any]) -> ast.BilledByOther:
+        return ast.BilledByOther(c[0], _meta_span(meta))
+
+    def code_name(self, meta: Any, c: list[Any]) -> ast.CodeRef:
+        return ast.CodeRef((_word(c[0]),), False, _meta_span(meta))
+
+    def any_of(self, meta: Any, c: list[Any]) -> ast.CodeRef:
+        return ast.CodeRef(tuple(_word(w) for w in _tokens(c, "WORD")), True, _meta_span(meta))
+
+    def modifier_atom(self, meta: Any, c: list[Any]) -> ast.ModifierCond:
+        return ast.ModifierCond(c[1], c[3], _meta_span(meta))
+
+    def modifier_target(self, meta: Any, c: list[Any]) -> ast.Word:
+        return _word(c[0])
+
+    def word_list(self, meta: Any, c: list[Any]) -> tuple[ast.Word, ...]:
+        return tuple(_word(w) for w in _tokens(c, "WORD"))
+
+    def payer_atom(self, meta: Any, c: list[Any]) -> ast.FieldCond:
+        return ast.FieldCond("payer", _word(c[1]), c[2], _meta_span(meta))
+
+    def provider_atom(self, meta: Any, c: list[Any]) -> ast.FieldCond:
+        return ast.FieldCond("provider", _word(c[1]), c[2], _meta_span(meta))
+
+    def diagnosis_atom(self, meta: Any, c: list[Any]) -> ast.DiagnosisCond:
+        return ast.DiagnosisCond(tuple(_nodes(c)), _meta_span(meta))
+
+    def dx_item(self, meta: Any, c: list[Any]) -> ast.DxPattern:
+        last = _word(c[2]) if len(c) > 2 and c[2] is not None else None
+        return ast.DxPattern(_word(c[0]), last, _meta_span(meta))
+
+    def referral_atom(self, meta: Any, c: list[Any]) -> ast.PresentCond:
+        return ast.PresentCond("referral", _meta_span(meta))
+
+    def authorization_atom(self, meta: Any, c: list[Any]) -> ast.PresentCond:
+        return ast.PresentCond("authorization", _meta_span(meta))
+
+    def documented_atom(self, meta: Any, c: list[Any]) -> ast.DocumentedCond:
+        return ast.DocumentedCond(_word(c[1]), _meta_span(meta))
+
+    def measure_atom(self, meta: Any, c: list[Any]) -> ast.MeasureCond:
+        measure, of, total = c[0]
+        return ast.MeasureCond(measure, of, total, c[1], _meta_span(meta))
+
+    def line_measure(self, meta: Any, c: list[Any]) -> tuple[ast.Word, ast.CodeRef | None, bool]:
+        of = c[2] if len(c) > 2 else None
+        return c[0], of, False
+
+    def total_measure(self, meta: Any, c: list[Any]) -> tuple[ast.Word, None, bool]:
+        return c[1], None, True
+
+    def measure_name(self, meta: Any, c: list[Any]) -> ast.Word:
+        return _word(c[0])
+
+    def visits_atom(self, meta: Any, c: list[Any]) -> ast.VisitsCond:
+        return ast.VisitsCond(c[3], _meta_span(meta))
+
+    def is_comparison(self, meta: Any, c: list[Any]) -> ast.Comparison:
+        negated = c[1] is not None
+        values = tuple(child for child in c if isinstance(child, ast.Value))
+        return ast.Comparison("is not" if negated else "is", values, _meta_span(meta))
+
+    def op_comparison(self, meta: Any, c: list[Any]) -> ast.Comparison:
+        return ast.Comparison(str(c[0]), (c[1],), _meta_span(meta))  # type: ignore[arg-type]
+
+    def value(self, meta: Any, c: list[Any]) -> ast.Value:
+        token: Token = c[0]
+        span = _span_of(token)
+        if token.type == "STRING":
+            return ast.Value("string", _string(token), span)
+        if token.type == "NUMBER":
+            return ast.Value("number", int(token), span)
+        if token.type == "DATE":
+            return ast.Value("date", _date(token), span)
+        return ast.Value("word", str(token), span)
+
+    # ---- tests
+    def test_block(self, meta: Any, c: list[Any]) -> ast.TestBlock:
+        name = _string(c[1])
+        claim = history = None
+        expectations: list[ast.Expectation] = []
+        for kind, payload in (child for child in c if isinstance(child, tuple)):
+            if kind == "claim":
+                claim = payload
+            elif kind == "history":
+                history = payload
+            else:
+                expectations.append(payload)
+        return ast.TestBlock(name, claim, history, tuple(expectations), _meta_span(meta))
+
+    def test_claim(self, meta: Any, c: list[Any]) -> tuple[str, ast.JsonValue]:
+        return "claim", ast.JsonValue(c[1], _meta_span(meta))
+
+    def test_history(self, meta: Any, c: list[Any]) -> tuple[str, ast.JsonValue]:
+        return "history", ast.JsonValue(c[1], _meta_span(meta))
+
+    def test_expect(self, meta: Any, c: list[Any]) -> tuple[str, ast.Expectation]:
+        return "expect", c[1]
+
+    def expect_finding(self, meta: Any, c: list[Any]) -> ast.Expectation:
+        lines = c[3] if len(c) > 3 and c[3] is not None else None
+        return ast.Expectation("finding", action=str(c[0]), rule=_word(c[1]), lines=lines, span=_meta_span(meta))
+
+    def expect_none(self, meta: Any, c: list[Any]) -> ast.Expectation:
+        return ast.Expectation("none", span=_meta_span(meta))
+
+    def expect_outcome(self, meta: Any, c: list[Any]) -> ast.Expectation:
+        return ast.Expectation("outcome", outcome=_word(c[1]), span=_meta_span(meta))
+
+    def action_name(self, meta: Any, c: list[Any]) -> str:
+        return str(c[0])
+
+    def line_numbers(self, meta: Any, c: list[Any]) -> tuple[int, ...]:
+        return tuple(int(n) for n in _tokens(c, "NUMBER"))
+
+    def json_value(self, meta: Any, c: list[Any]) -> Any:
+        return c[0]
+
+    def json_object(self, meta: Any, c: list[Any]) -> dict[str, Any]:
+        return dict(pair for pair in c if isinstance(pair, tuple))
+
+    def json_pair(self, meta: Any, c: list[Any]) -> tuple[str, Any]:
+        return _string(c[0]), c[2]
+
+    def json_array(self, meta: Any, c: list[Any]) -> list[Any]:
+        return [child for child in c if not isinstance(child, Token)]
+
+    def json_string(self, meta: Any, c: list[Any]) -> str:
+        return _string(c[0])
+
+    def json_number(self, meta: Any, c: list[Any]) -> Any:
+        text = str(c[0])
+        return int(text) if re.fullmatch(r"-?[0-9]+", text) else float(text)
+
+    def json_true(self, meta: Any, c: list[Any]) -> bool:
+        return True
+
+    def json_false(self, meta: Any, c: list[Any]) -> bool:
+        return False
+
+    def json_null(self, meta: Any, c: list[Any]) -> None:
+        return None
+
+    def start(self, meta: Any, c: list[Any]) -> ast.Document:
+        nodes = _nodes(c)
+        header = tuple(n for n in nodes if isinstance(n, ast.HeaderItem))
+        declarations = tuple(
+            n for n in nodes if isinstance(n, ast.CodeDecl | ast.GroupDecl | ast.RegionDecl | ast.AliasDecl)
+        )
+        rules = tuple(n for n in nodes if isinstance(n, ast.Rule))
+        tests = tuple(n for n in nodes if isinstance(n, ast.TestBlock))
+        return ast.Document(header, declarations, rules, tests)
+
+
+def _to_document(tree: Tree[Token], source: str, text: str) -> ast.Document:
+    try:
+        document = _ToAst().transform(tree)
+    except VisitError as error:
+        if isinstance(error.orig_exc, _BadStringError):
+            bad = error.orig_exc
+            span = _span_of(bad.token)
+            width = span.end_column - span.column if span.end_line == span.line else 1
+            raise RulesSyntaxError(
+                [_diagnostic(source, text, "MC110", bad.reason, span.line, span.column, width)]
+            ) from None
+        raise
+    except _BadStringError as bad:
+        span = _span_of(bad.token)
+        width = span.end_column - span.column if span.end_line == span.line else 1
+        raise RulesSyntaxError(
+            [_diagnostic(source, text, "MC110", bad.reason, span.line, span.column, width)]
+        ) from None
+    assert isinstance(document, ast.Document)
+    return document
