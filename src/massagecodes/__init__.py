@@ -12,6 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from massagecodes import errors, units
 from massagecodes._codes import DEFAULT_CATALOG, CodeCatalog, CodeInfo
+from massagecodes._lang._compile import CompiledRule as Rule
 from massagecodes._model import (
     Authorization,
     Claim,
@@ -29,7 +30,18 @@ from massagecodes._model import (
     Treatment,
 )
 from massagecodes._regions import DEFAULT_REGIONS, Region, RegionVocabulary, Side
-from massagecodes.errors import InputError, MassagecodesError, Problem, ResourceError, UnknownCodeError
+from massagecodes._ruleset import Finding, Result, Ruleset, compile_rules, load_rules
+from massagecodes.errors import (
+    Diagnostic,
+    InputError,
+    MassagecodesError,
+    Problem,
+    ResourceError,
+    RulesError,
+    RulesSemanticError,
+    RulesSyntaxError,
+    UnknownCodeError,
+)
 
 try:
     __version__ = version("massagecodes")
@@ -43,8 +55,10 @@ __all__ = [
     "Claim",
     "CodeCatalog",
     "CodeInfo",
+    "Diagnostic",
     "DocElement",
     "Documentation",
+    "Finding",
     "InputError",
     "License",
     "MassagecodesError",
@@ -57,6 +71,12 @@ __all__ = [
     "Region",
     "RegionVocabulary",
     "ResourceError",
+    "Result",
+    "Rule",
+    "Ruleset",
+    "RulesError",
+    "RulesSemanticError",
+    "RulesSyntaxError",
     "ServiceLine",
     "Session",
     "Side",
@@ -64,6 +84,8 @@ __all__ = [
     "Treatment",
     "UnknownCodeError",
     "__version__",
+    "compile_rules",
     "errors",
+    "load_rules",
     "units",
 ]

@@ -1,0 +1,822 @@
+"""Syntax tree -> checked, compiled rules.
+
+One pass walks the tree with the ruleset's symbol table (declared codes, groups,
+regions, unit method): every name is resolved or reported (MC2xx, with "did you
+mean"), and every rule becomes a :class:`CompiledRule` holding predicate objects.
+All problems in a text are collected and raised together.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
+
+import attrs
+
+from massagecodes._codes import (
+    DEFAULT_CATALOG,
+    MODIFIER,
+    US_STATES,
+    CodeCatalog,
+    CodeInfo,
+    procedure_code_problem,
+    suggest_code,
+)
+from massagecodes._lang import _ast as ast
+from massagecodes._lang import _predicates as p
+from massagecodes._lang._printer import condition_text, rule_line
+from massagecodes._model import DocElement, License, PayerKind, SoapPart
+from massagecodes._regions import DEFAULT_REGIONS, RegionVocabulary, normalize
+from massagecodes._text import did_you_mean
+from massagecodes.errors import Diagnostic, RulesSemanticError
+from massagecodes.units import CMS, PER_CODE, UnitMethod
+
+LANGUAGE_VERSIONS = (1,)
+SEVERITIES = ("error", "warning", "info")
+OUTCOMES = ("pay", "partial", "hold", "deny")
+_CARC = re.compile(r"[0-9]{1,3}|[A-Z][0-9]{1,2}")
+_RARC = re.compile(r"(M|MA|N)[0-9]{1,3}")
+_RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_DX = re.compile(r"[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{0,4})?\*?")
+_DOC_WORDS = tuple(sorted({e.value for e in DocElement} | {s.value for s in SoapPart}))
+_LINE_MEASURES = ("minutes", "units", "date", "region")
+_TOTAL_MEASURES = ("minutes", "units")
+_PAYER_FIELDS = ("kind", "name", "state")
+_PROVIDER_FIELDS = ("license", "npi", "taxonomy")
+
+
+@attrs.frozen
+class Target:
+    """The lines an action names: those bound to ``slots`` whose code is in ``codes``,
+    or the whole claim."""
+
+    claim: bool
+    slots: tuple[int, ...] = ()
+    codes: frozenset[str] = frozenset()
+
+    def lines(self, facts: p.Facts, env: p.Env) -> tuple[int, ...]:
+        if self.claim:
+            return tuple(sorted({index for index in env if index is not None}))
+        return tuple(
+            sorted(
+                {index for slot in self.slots if (index := env[slot]) is not None and facts.codes[index] in self.codes}
+            )
+        )
+
+
+@attrs.frozen
+class Requirement:
+    """What REQUIRE asks for; ``missing`` says which lines lack it (None: nothing lacks)."""
+
+    kind: Literal["referral", "authorization", "documentation", "modifier"]
+    element: str = ""
+    modifiers: frozenset[str] = frozenset()
+    selector: p.LineSelector | None = None
+
+    def missing(self, ctx: p.Context, env: p.Env, bound: tuple[int, ...]) -> tuple[int, ...] | None:
+        claim = ctx.facts.claim
+        if self.kind in ("referral", "authorization"):
+            return None if getattr(claim, self.kind) is not None else bound
+        if self.kind == "documentation":
+            documentation = claim.documentation
+            present: set[str] = set()
+            if documentation is not None:
+                present = {e.value for e in documentation.elements} | {s.value for s in documentation.soap}
+            return None if self.element in present else bound
+        assert self.selector is not None
+        lines, _ = self.selector.lines(ctx, env)
+        lacking = tuple(i for i in lines if not self.modifiers.intersection(claim.lines[i].modifiers))
+        return lacking if lacking else None
+
+
+@attrs.frozen
+class CompiledRule:
+    """One rule, ready to evaluate."""
+
+    id: str
+    order: int
+    title: str | None
+    action: Literal["DENY", "BUNDLE", "REQUIRE", "WARN"]
+    condition: p.Predicate
+    unless: p.Predicate | None
+    target: Target
+    into: Target | None
+    requirement: Requirement | None
+    carc: str | None
+    rarc: str | None
+    message: str | None
+    fix: str | None
+    citation: str | None
+    severity: str
+    effective: tuple[datetime.date, datetime.date | None] | None
+    slots: int
+    triggers: frozenset[str] | None  # the claim must have one of these codes; None: always considered
+    text: str
+    source: str
+    line: int
+    column: int
+
+
+@attrs.frozen
+class Header:
+    name: str
+    version: str | None
+    language: int
+    title: str | None
+    effective: tuple[datetime.date, datetime.date | None] | None
+    source_citation: str | None
+
+
+@attrs.frozen
+class Compiled:
+    """Everything a :class:`~massagecodes.Ruleset` is made of."""
+
+    header: Header
+    rules: tuple[CompiledRule, ...]
+    catalog: CodeCatalog
+    declared_codes: tuple[str, ...]
+    groups: tuple[tuple[str, tuple[str, ...]], ...]
+    regions: RegionVocabulary
+    unit_method: UnitMethod
+    tests: tuple[ast.TestBlock, ...]
+    document: ast.Document = attrs.field(eq=False, repr=False)
+
+
+class _Scope:
+    """The code terms of one rule: slots, and which slot binds which codes."""
+
+    def __init__(self) -> None:
+        self.terms: list[tuple[int, frozenset[str], bool]] = []  # slot, codes, positive
+
+    def add(self, codes: frozenset[str], positive: bool) -> int:
+        slot = len(self.terms)
+        self.terms.append((slot, codes, positive))
+        return slot
+
+    def slots_for(self, codes: frozenset[str], *, positive_only: bool = False) -> tuple[int, ...]:
+        exact = tuple(slot for slot, term, positive in self.terms if term == codes and (positive or not positive_only))
+        if exact:
+            return exact
+        return tuple(slot for slot, term, positive in self.terms if term & codes and (positive or not positive_only))
+
+
+class _Compiler:
+    def __init__(self, document: ast.Document, source: str, text: str) -> None:
+        self.document = document
+        self.source = source
+        self.lines = text.splitlines()
+        self.diagnostics: list[Diagnostic] = []
+        self.declared: dict[str, CodeInfo] = {}
+        self.groups: dict[str, tuple[str, ...]] = {}
+        self.regions = DEFAULT_REGIONS
+        self.method = CMS
+
+    # ---- diagnostics
+    def error(self, code: str, message: str, span: ast.Span, hint: str | None = None) -> None:
+        line_text = self.lines[span.line - 1] if 0 < span.line <= len(self.lines) else ""
+        end = span.end_column if span.end_line == span.line else len(line_text) + 1
+        self.diagnostics.append(
+            Diagnostic(
+                code, message, self.source, span.line, span.column, max(end, span.column + 1), line_text, hint=hint
+            )
+        )
+
+    @staticmethod
+    def _hint(word: str, candidates: Iterable[str]) -> str | None:
+        close = did_you_mean(word, candidates)
+        return close.strip(" ()") if close else None
+
+    # ---- header and declarations
+    def header(self) -> Header:
+        seen: dict[str, ast.HeaderItem] = {}
+        values: dict[str, Any] = {}
+        for item in self.document.header:
+            if item.key in seen:
+                self.error(
+                    "MC208", f'"{item.key}" is given twice (first at line {seen[item.key].span.line})', item.span
+                )
+                continue
+            seen[item.key] = item
+            if item.key == "ruleset":
+                assert isinstance(item.value, ast.Word)
+                if not re.fullmatch(r"[a-z0-9]+([-_.][a-z0-9]+)*", item.value.text):
+                    self.error(
+                        "MC206",
+                        f'ruleset name "{item.value.text}" must be lower-case words joined by "-"',
+                        item.value.span,
+                    )
+                values["name"] = item.value.text
+            elif item.key == "version":
+                assert isinstance(item.value, ast.Word)
+                if not re.fullmatch(r"[0-9]+(\.[0-9]+)*([a-z]+[0-9]*)?(\.(post|dev)[0-9]+)?", item.value.text):
+                    self.error(
+                        "MC206",
+                        f'version "{item.value.text}" is not a version such as 2025.1 or 1.2.0',
+                        item.value.span,
+                    )
+                values["version"] = item.value.text
+            elif item.key == "language":
+                assert isinstance(item.value, ast.Value)
+                if item.value.value not in LANGUAGE_VERSIONS:
+                    supported = ", ".join(str(v) for v in LANGUAGE_VERSIONS)
+                    self.error(
+                        "MC210",
+                        f"language {item.value.value} is not supported; this library reads language {supported}",
+                        item.value.span,
+                    )
+                values["language"] = item.value.value
+            elif item.key in ("title", "source"):
+                assert isinstance(item.value, ast.Value)
+                values[item.key] = str(item.value.value)
+            elif item.key == "effective":
+                assert isinstance(item.value, ast.DateRange)
+                values["effective"] = self.date_range(item.value)
+            else:
+                assert isinstance(item.value, ast.UnitsSpec)
+                self.method = self.unit_method(item.value)
+        return Header(
+            name=values.get("name", "inline"),
+            version=values.get("version"),
+            language=values.get("language", 1),
+            title=values.get("title"),
+            effective=values.get("effective"),
+            source_citation=values.get("source"),
+        )
+
+    def date_range(self, value: ast.DateRange) -> tuple[datetime.date, datetime.date | None]:
+        if value.end is not None and value.end < value.start:
+            self.error("MC205", f"the range ends ({value.end}) before it starts ({value.start})", value.span)
+        return value.start, value.end
+
+    def unit_method(self, spec: ast.UnitsSpec) -> UnitMethod:
+        names = {"cms": "total-time", "total-time": "total-time", "per-code": "per-code"}
+        method = spec.method.text
+        if method not in names:
+            self.error(
+                "MC206",
+                f'unknown unit method "{method}"; expected cms, per-code or total-time',
+                spec.method.span,
+                self._hint(method, names),
+            )
+            return CMS
+        threshold = int(spec.threshold.value) if spec.threshold is not None else 8  # type: ignore[arg-type]
+        unit = int(spec.unit_minutes.value) if spec.unit_minutes is not None else 15  # type: ignore[arg-type]
+        if method == "cms" and spec.threshold is not None:
+            self.error(
+                "MC206",
+                'the cms method uses CMS\'s numbers; write "units total-time threshold N" for others',
+                spec.span,
+            )
+        if unit < 1 or not 1 <= threshold <= unit:
+            self.error("MC205", f"a threshold must be from 1 to the unit's {unit} minutes", spec.span)
+            return CMS
+        chosen = UnitMethod(basis=names[method], unit_minutes=unit, threshold=threshold)  # type: ignore[arg-type]
+        return PER_CODE if chosen == PER_CODE else CMS if chosen == CMS else chosen
+
+    def declarations(self) -> None:
+        first: dict[tuple[str, str], ast.Span] = {}
+        region_names: list[str] = []
+        aliases: dict[str, str] = {}
+        for decl in self.document.declarations:
+            if isinstance(decl, ast.CodeDecl):
+                if self._twice(first, "code", decl.code.text, decl.code.span):
+                    continue
+                problem = procedure_code_problem(decl.code.text)
+                if problem is not None:
+                    self.error("MC209", problem, decl.code.span)
+                    continue
+                known = DEFAULT_CATALOG.get(decl.code.text)
+                description = decl.description or (known.description if known is not None else decl.code.text)
+                self.declared[decl.code.text] = CodeInfo(code=decl.code.text, description=description, timed=decl.timed)
+        for decl in self.document.declarations:
+            if isinstance(decl, ast.RegionDecl) and not self._twice(first, "region", decl.name.text, decl.name.span):
+                region_names.append(decl.name.text)
+        vocabulary = DEFAULT_REGIONS.extended(
+            names=[name for name in region_names if re.fullmatch(r"[a-z][a-z0-9-]*", normalize(name))]
+        )
+        for decl in self.document.declarations:
+            if isinstance(decl, ast.AliasDecl):
+                if self._twice(first, "alias", normalize(decl.alias.text), decl.alias.span):
+                    continue
+                target = vocabulary.resolve(decl.region.text)
+                if target is None:
+                    self.error(
+                        "MC202",
+                        f'unknown region "{decl.region.text}"',
+                        decl.region.span,
+                        self._hint(decl.region.text, vocabulary.names),
+                    )
+                    continue
+                aliases[decl.alias.text] = target
+        self.regions = vocabulary.extended(aliases=aliases)
+        for decl in self.document.declarations:
+            if isinstance(decl, ast.GroupDecl):
+                if self._twice(first, "group", decl.name.text, decl.name.span):
+                    continue
+                if procedure_code_problem(decl.name.text) is None:
+                    self.error("MC206", f'a group needs a name, not a code: "{decl.name.text}"', decl.name.span)
+                    continue
+                codes = [word.text for word in decl.codes if self.code_word(word)]
+                self.groups[decl.name.text] = tuple(codes)
+
+    def _twice(self, first: dict[tuple[str, str], ast.Span], kind: str, name: str, span: ast.Span) -> bool:
+        key = (kind, name)
+        if key in first:
+            self.error("MC208", f'{kind} "{name}" is declared twice (first at line {first[key].line})', span)
+            return True
+        first[key] = span
+        return False
+
+    def code_word(self, word: ast.Word) -> bool:
+        """A word that must be a procedure code: check its format and, when the
+        ruleset declares codes, that it is declared."""
+        problem = procedure_code_problem(word.text)
+        if problem is not None:
+            self.error(
+                "MC201",
+                f'"{word.text}" is not a procedure code (five digits, or a capital letter and four digits)',
+                word.span,
+            )
+            return False
+        if self.declared and word.text not in self.declared:
+            suggestion = suggest_code(word.text, self.declared)
+            self.error(
+                "MC201",
+                f"code {word.text} is not declared in this ruleset",
+                word.span,
+                f'did you mean "{suggestion}"?' if suggestion else None,
+            )
+            return False
+        return True
+
+    # ---- names in rules
+    def codes_of(self, ref: ast.CodeRef) -> frozenset[str] | None:
+        codes: set[str] = set()
+        ok = True
+        for word in ref.names:
+            if word.text in self.groups:
+                codes.update(self.groups[word.text])
+            elif procedure_code_problem(word.text) is None:
+                if self.code_word(word):
+                    codes.add(word.text)
+                else:
+                    ok = False
+            else:
+                candidates = [*self.groups, *self.declared]
+                self.error(
+                    "MC201", f'unknown code or group "{word.text}"', word.span, self._hint(word.text, candidates)
+                )
+                ok = False
+        return frozenset(codes) if ok else None
+
+    def modifier_words(self, words: Sequence[ast.Word]) -> frozenset[str]:
+        found = set()
+        for word in words:
+            if MODIFIER.fullmatch(word.text):
+                found.add(word.text)
+            else:
+                hint = f'did you mean "{word.text.upper()}"?' if MODIFIER.fullmatch(word.text.upper()) else None
+                self.error(
+                    "MC209",
+                    f'"{word.text}" is not a modifier (two capital letters or digits, e.g. 59, XS, GP)',
+                    word.span,
+                    hint,
+                )
+        return frozenset(found)
+
+    def code_selector(self, ref: ast.CodeRef, scope: _Scope, *, positive: bool) -> p.LineSelector:
+        """Lines of ``ref``: those its code terms bound; else any such line, which a
+        predicate in a positive position binds (so an action can name it)."""
+        codes = self.codes_of(ref) or frozenset()
+        slots = scope.slots_for(codes)
+        bind = scope.add(codes, True) if positive and not slots else None
+        return p.LineSelector("code", codes, slots, bind)
+
+    def selector(
+        self, target: ast.Word | None, scope: _Scope, *, default: str, positive: bool = False
+    ) -> p.LineSelector:
+        if target is None:
+            return p.LineSelector(default)  # type: ignore[arg-type]
+        if target.text in ("either", "both"):
+            if not any(positive for _, _, positive in scope.terms):
+                self.error("MC207", f'"on {target.text}" needs code terms in the condition', target.span)
+            return p.LineSelector(target.text)  # type: ignore[arg-type]
+        if self.codes_of(ast.CodeRef((target,), False, target.span)) is None:
+            return p.LineSelector("any")
+        return self.code_selector(ast.CodeRef((target,), False, target.span), scope, positive=positive)
+
+    # ---- conditions
+    def condition(
+        self, node: ast.Condition, scope: _Scope, *, positive: bool = True, in_unless: bool = False
+    ) -> p.Predicate:
+        text = condition_text(node)
+        if isinstance(node, ast.CodeTerm):
+            codes = self.codes_of(node.ref) or frozenset()
+            return p.CodeTermPred(scope.add(codes, positive), codes, text)
+        if isinstance(node, ast.Paren):
+            return self.condition(node.item, scope, positive=positive, in_unless=in_unless)
+        if isinstance(node, ast.Not):
+            return p.Negation(self.condition(node.item, scope, positive=False, in_unless=in_unless), text)
+        if isinstance(node, ast.Or):
+            return p.any_of(
+                *(self.condition(item, scope, positive=positive, in_unless=in_unless) for item in node.items), text=text
+            )
+        if isinstance(node, ast.And):
+            before = len(scope.terms)
+            items = [self.condition(item, scope, positive=positive, in_unless=in_unless) for item in node.items]
+            slots = tuple(range(before, len(scope.terms)))
+            relations = []
+            for relation in node.relations:
+                if len(slots) < 2:
+                    self.error(
+                        "MC211",
+                        f"{'SAME' if relation.same else 'DIFFERENT'} {relation.aspect} compares the lines of two or more codes joined by AND",
+                        relation.span,
+                    )
+                relations.append(
+                    p.Relation(
+                        relation.same,
+                        relation.aspect,
+                        slots,
+                        f"{'SAME' if relation.same else 'DIFFERENT'} {relation.aspect}",
+                    )
+                )
+            return p.all_of(*items, relations=relations, text=text)
+        if isinstance(node, ast.BilledByOther):
+            return p.BilledByOtherPred(self.code_selector(node.ref, scope, positive=positive and not in_unless), text)
+        if isinstance(node, ast.ModifierCond):
+            modifiers = self.modifier_words(node.modifiers)
+            selector = self.selector(
+                node.target, scope, default="target" if in_unless else "any", positive=positive and not in_unless
+            )
+            return p.ModifierPred(modifiers, selector, text)
+        if isinstance(node, ast.FieldCond):
+            return self.field(node, text)
+        if isinstance(node, ast.DiagnosisCond):
+            return p.DiagnosisPred(tuple(self.dx(pattern) for pattern in node.patterns), text)
+        if isinstance(node, ast.PresentCond):
+            return p.PresentPred(node.what, text)
+        if isinstance(node, ast.DocumentedCond):
+            self.doc_word(node.element)
+            return p.DocumentedPred(node.element.text, text)
+        if isinstance(node, ast.MeasureCond):
+            return self.measure(node, scope, text, positive=positive and not in_unless)
+        assert isinstance(node, ast.VisitsCond)
+        return p.VisitsPred(node.comparison.op, self.number(node.comparison, "visits"), text)
+
+    def doc_word(self, word: ast.Word) -> None:
+        if word.text not in _DOC_WORDS:
+            self.error(
+                "MC206", f'unknown documentation element "{word.text}"', word.span, self._hint(word.text, _DOC_WORDS)
+            )
+
+    def number(self, comparison: ast.Comparison, what: str) -> int:
+        value = comparison.values[0]
+        if comparison.op in ("is", "is not") or len(comparison.values) != 1 or value.kind != "number":
+            self.error("MC205", f"{what} are compared with a whole number, as in >= 8", comparison.span)
+            return 0
+        assert isinstance(value.value, int)
+        return value.value
+
+    def field(self, node: ast.FieldCond, text: str) -> p.Predicate:
+        fields = _PAYER_FIELDS if node.subject == "payer" else _PROVIDER_FIELDS
+        name = node.field.text
+        if name not in fields:
+            self.error(
+                "MC203",
+                f'unknown field "{node.subject} {name}"; expected {", ".join(fields)}',
+                node.field.span,
+                self._hint(name, fields),
+            )
+            return p.FieldPred(node.subject, name, "is", (), text)
+        comparison = node.comparison
+        if comparison.op not in ("is", "is not", "=", "!="):
+            self.error(
+                "MC205",
+                f"{node.subject} {name} is compared with is, is not, = or !=, not {comparison.op}",
+                comparison.span,
+            )
+        allowed: tuple[str, ...] | None = None
+        if (node.subject, name) == ("payer", "kind"):
+            allowed = tuple(k.value for k in PayerKind)
+        elif (node.subject, name) == ("payer", "state"):
+            allowed = tuple(sorted(US_STATES))
+        elif (node.subject, name) == ("provider", "license"):
+            allowed = tuple(k.value for k in License)
+        values = []
+        for value in comparison.values:
+            if value.kind not in ("word", "string", "number"):
+                self.error("MC205", f"{node.subject} {name} is compared with a name, not a {value.kind}", value.span)
+                continue
+            shown = str(value.value)
+            if allowed is not None and shown not in allowed:
+                self.error("MC206", f'unknown {node.subject} {name} "{shown}"', value.span, self._hint(shown, allowed))
+            values.append(shown)
+        op = "is" if comparison.op == "=" else "is not" if comparison.op == "!=" else comparison.op
+        return p.FieldPred(node.subject, name, op, tuple(values), text)
+
+    def dx(self, pattern: ast.DxPattern) -> p.DxPattern:
+        words = [pattern.first] + ([pattern.last] if pattern.last is not None else [])
+        for word in words:
+            if not _DX.fullmatch(word.text):
+                hint = "ICD-10-CM codes are written in capitals" if _DX.fullmatch(word.text.upper()) else None
+                self.error(
+                    "MC209",
+                    f'"{word.text}" is not an ICD-10-CM code or pattern (e.g. M54.50, M54.*, M50 to M54.9)',
+                    word.span,
+                    hint,
+                )
+        first = pattern.first.text.replace(".", "")
+        if pattern.last is not None:
+            if first.endswith("*") or pattern.last.text.endswith("*"):
+                self.error("MC209", "a range is written between two codes, without *", pattern.span)
+            return p.DxPattern("range", first.rstrip("*"), pattern.last.text.replace(".", "").rstrip("*"))
+        if first.endswith("*"):
+            return p.DxPattern("prefix", first.rstrip("*"))
+        return p.DxPattern("exact", first)
+
+    def measure(self, node: ast.MeasureCond, scope: _Scope, text: str, *, positive: bool) -> p.Predicate:
+        name = node.measure.text
+        allowed = _TOTAL_MEASURES if node.total else _LINE_MEASURES
+        if name not in allowed:
+            what = "total" if node.total else "line"
+            self.error(
+                "MC203",
+                f'unknown {what} field "{name}"; expected {", ".join(allowed)}',
+                node.measure.span,
+                self._hint(name, allowed),
+            )
+            return p.VisitsPred(">=", 0, text)
+        comparison = node.comparison
+        if node.total:
+            total_op = comparison.op if comparison.op not in ("is", "is not") else "="
+            return p.TotalPred(
+                "minutes" if name == "minutes" else "units", total_op, self.number(comparison, f"total {name}"), text
+            )
+        selector: p.LineSelector | None
+        if node.of is not None:
+            selector = self.code_selector(node.of, scope, positive=positive)
+        else:
+            selector = None if name == "date" else p.LineSelector("any")
+        values: tuple[object, ...]
+        op: str
+        if name in ("minutes", "units"):
+            values = (self.number(comparison, name),)
+            op = comparison.op if comparison.op not in ("is", "is not") else "="
+        elif name == "date":
+            dates = [v.value for v in comparison.values if v.kind == "date"]
+            if len(dates) != len(comparison.values):
+                self.error("MC205", "a date is compared with a date (YYYY-MM-DD)", comparison.span)
+            op = {"is": "=", "is not": "!="}.get(comparison.op, comparison.op)
+            if op in ("=", "!=") and len(dates) > 1:
+                op = "is" if op == "=" else "is not"
+                values = tuple(dates)
+            else:
+                values = tuple(dates[:1]) or (datetime.date.min,)
+        else:
+            op = comparison.op
+            if op not in ("is", "is not", "=", "!="):
+                self.error("MC205", f"a region is compared with is or is not, not {op}", comparison.span)
+            names = []
+            for value in comparison.values:
+                resolved = self.regions.resolve(str(value.value)) if value.kind in ("word", "string") else None
+                if resolved is None:
+                    self.error(
+                        "MC202",
+                        f'unknown region "{value.value}"',
+                        value.span,
+                        self._hint(str(value.value), [*self.regions.names, *self.regions.aliases]),
+                    )
+                else:
+                    names.append(resolved)
+            op = "is" if op in ("is", "=") else "is not"
+            values = tuple(names)
+        return p.MeasurePred(name, selector, op, values, text)  # type: ignore[arg-type]
+
+    # ---- rules
+    def rule(self, rule: ast.Rule, order: int, ids: dict[str, ast.Span]) -> CompiledRule | None:
+        if rule.id is not None:
+            rule_id = rule.id.text
+            if not _RULE_ID.fullmatch(rule_id):
+                self.error("MC206", f'rule id "{rule_id}" must be letters, digits, "-", "_" or "."', rule.id.span)
+            if rule_id in ids:
+                self.error(
+                    "MC204", f'rule id "{rule_id}" is used twice (first at line {ids[rule_id].line})', rule.id.span
+                )
+            ids[rule_id] = rule.id.span
+        else:
+            rule_id = f"rule-{order + 1}"
+        scope = _Scope()
+        before = len(self.diagnostics)
+        condition = self.condition(rule.condition, scope)
+        positives = [(slot, codes) for slot, codes, positive in scope.terms if positive]
+        action = rule.action
+        target, into, requirement = self.action_targets(action, scope, positives)
+        unless = self.condition(rule.unless, scope, in_unless=True) if rule.unless is not None else None
+        attributes = self.attributes(rule.attributes)
+        if len(self.diagnostics) > before:
+            return None
+        default_severity = "warning" if action.kind == "WARN" else "error"
+        return CompiledRule(
+            id=rule_id,
+            order=order,
+            title=rule.title,
+            action=action.kind,
+            condition=condition,
+            unless=unless,
+            target=target,
+            into=into,
+            requirement=requirement,
+            carc=attributes.get("carc"),
+            rarc=attributes.get("rarc"),
+            message=attributes.get("message"),
+            fix=attributes.get("fix"),
+            citation=attributes.get("cite"),
+            severity=attributes.get("severity", default_severity),
+            effective=attributes.get("effective"),
+            slots=len(scope.terms),
+            triggers=_triggers(rule.condition, self),
+            text=rule_line(rule),
+            source=self.source,
+            line=rule.span.line,
+            column=rule.span.column,
+        )
+
+    def action_targets(
+        self, action: ast.Action, scope: _Scope, positives: list[tuple[int, frozenset[str]]]
+    ) -> tuple[Target, Target | None, Requirement | None]:
+        def named(word: ast.Word) -> Target:
+            if word.text == "claim":
+                return Target(True)
+            codes = self.codes_of(ast.CodeRef((word,), False, word.span))
+            if codes is None:
+                return Target(True)
+            slots = tuple(slot for slot, term in positives if term & codes)
+            if not slots:
+                self.error(
+                    "MC207",
+                    f'{action.kind} names {word.text}, which the condition does not require (name a code of the condition, or "claim")',
+                    word.span,
+                )
+            return Target(False, slots, codes)
+
+        default = Target(False, (positives[-1][0],), positives[-1][1]) if positives else Target(True)
+        if action.kind == "REQUIRE":
+            requirement = action.requirement
+            assert requirement is not None
+            if requirement.kind == "documentation":
+                assert requirement.element is not None
+                self.doc_word(requirement.element)
+                return Target(True), None, Requirement("documentation", element=requirement.element.text)
+            if requirement.kind == "modifier":
+                modifiers = self.modifier_words(requirement.modifiers)
+                selector = self.selector(requirement.target, scope, default="target")
+                target = default if requirement.target is None else Target(True)
+                return target, None, Requirement("modifier", modifiers=modifiers, selector=selector)
+            return Target(True), None, Requirement(requirement.kind)
+        if action.kind == "BUNDLE":
+            if action.target is None or action.target.text == "claim":
+                self.error("MC207", "BUNDLE names the code it bundles, e.g. BUNDLE 97010 into 97124", action.span)
+                return Target(True), None, None
+            into = named(action.into) if action.into is not None else None
+            return named(action.target), into, None
+        return (named(action.target) if action.target is not None else default), None, None
+
+    def attributes(self, attributes: Sequence[ast.Attribute]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        seen: dict[str, ast.Span] = {}
+        for attribute in attributes:
+            if attribute.key in seen:
+                self.error(
+                    "MC208",
+                    f'"{attribute.key}" is given twice in this rule (first at line {seen[attribute.key].line})',
+                    attribute.span,
+                )
+                continue
+            seen[attribute.key] = attribute.span
+            value = attribute.value
+            if attribute.key in ("carc", "rarc"):
+                assert isinstance(value, ast.Word)
+                pattern, example = (_CARC, "97, 151, B7") if attribute.key == "carc" else (_RARC, "M15, N362, MA01")
+                if not pattern.fullmatch(value.text):
+                    self.error(
+                        "MC209", f'"{value.text}" is not a {attribute.key.upper()} code (e.g. {example})', value.span
+                    )
+                values[attribute.key] = value.text
+            elif attribute.key == "severity":
+                assert isinstance(value, ast.Word)
+                if value.text not in SEVERITIES:
+                    self.error(
+                        "MC206",
+                        f'unknown severity "{value.text}"; expected error, warning or info',
+                        value.span,
+                        self._hint(value.text, SEVERITIES),
+                    )
+                values["severity"] = value.text
+            elif attribute.key == "effective":
+                assert isinstance(value, ast.DateRange)
+                values["effective"] = self.date_range(value)
+            else:
+                values[attribute.key] = value
+        return values
+
+    # ---- tests
+    def tests(self, rule_ids: Iterable[str]) -> None:
+        from massagecodes._model import Claim
+        from massagecodes.errors import InputError
+
+        known = set(rule_ids)
+        names: dict[str, ast.Span] = {}
+        for test in self.document.tests:
+            if test.name in names:
+                self.error(
+                    "MC208", f'test "{test.name}" is given twice (first at line {names[test.name].line})', test.span
+                )
+            names[test.name] = test.span
+            if test.claim is None:
+                self.error("MC212", f'test "{test.name}" has no claim', test.span)
+            else:
+                try:
+                    Claim.from_dict(test.claim.value, regions=self.regions)  # type: ignore[arg-type]
+                except InputError as error:
+                    for problem in error.problems:
+                        self.error("MC212", f"the test claim is invalid: {problem}", test.claim.span)
+            if test.history is not None:
+                history = test.history.value
+                if not isinstance(history, list):
+                    self.error("MC212", "a test history is a list of claims", test.history.span)
+                else:
+                    for index, earlier in enumerate(history):
+                        try:
+                            Claim.from_dict(earlier, regions=self.regions)
+                        except InputError as error:
+                            for problem in error.problems:
+                                self.error("MC212", f"history claim {index} is invalid: {problem}", test.history.span)
+            if not test.expectations:
+                self.error("MC212", f'test "{test.name}" expects nothing: add "expect ..." lines', test.span)
+            for expectation in test.expectations:
+                if expectation.rule is not None and expectation.rule.text not in known:
+                    self.error(
+                        "MC212",
+                        f'no rule "{expectation.rule.text}" in this ruleset',
+                        expectation.rule.span,
+                        self._hint(expectation.rule.text, known),
+                    )
+                if expectation.outcome is not None and expectation.outcome.text not in OUTCOMES:
+                    self.error(
+                        "MC206",
+                        f'unknown outcome "{expectation.outcome.text}"; expected {", ".join(OUTCOMES)}',
+                        expectation.outcome.span,
+                        self._hint(expectation.outcome.text, OUTCOMES),
+                    )
+
+
+def _triggers(node: ast.Condition, compiler: _Compiler) -> frozenset[str] | None:
+    """Codes of which the claim must have one for the rule to hold; None if no such set.
+
+    Used to index rules: a claim is only checked against rules it can trigger.
+    """
+    if isinstance(node, ast.CodeTerm | ast.BilledByOther):
+        return compiler.codes_of(node.ref)
+    if isinstance(node, ast.MeasureCond) and node.of is not None:
+        return compiler.codes_of(node.of)
+    if isinstance(node, ast.ModifierCond) and node.target is not None and node.target.text not in ("either", "both"):
+        return compiler.codes_of(ast.CodeRef((node.target,), False, node.target.span))
+    if isinstance(node, ast.Paren):
+        return _triggers(node.item, compiler)
+    if isinstance(node, ast.And):
+        options = [found for item in node.items if (found := _triggers(item, compiler)) is not None]
+        return min(options, key=len) if options else None
+    if isinstance(node, ast.Or):
+        parts = [_triggers(item, compiler) for item in node.items]
+        if any(part is None for part in parts):
+            return None
+        return frozenset().union(*parts)  # type: ignore[arg-type]
+    return None
+
+
+def compile_document(document: ast.Document, *, source: str, text: str) -> Compiled:
+    """Check and compile a parsed document; raise RulesSemanticError listing every problem."""
+    compiler = _Compiler(document, source, text)
+    header = compiler.header()
+    compiler.declarations()
+    ids: dict[str, ast.Span] = {}
+    rules = [compiler.rule(rule, order, ids) for order, rule in enumerate(document.rules)]
+    compiler.tests([rule.id for rule in rules if rule is not None])
+    if compiler.diagnostics:
+        ordered = sorted(compiler.diagnostics, key=lambda d: (d.line, d.column))
+        raise RulesSemanticError(ordered)
+    catalog = DEFAULT_CATALOG.with_codes(compiler.declared.values())
+    return Compiled(
+        header=header,
+        rules=tuple(rule for rule in rules if rule is not None),
+        catalog=catalog,
+        declared_codes=tuple(compiler.declared),
+        groups=tuple(compiler.groups.items()),
+        regions=compiler.regions,
+        unit_method=compiler.method,
+        tests=document.tests,
+        document=document,
+    )

@@ -1,0 +1,551 @@
+"""Compiled predicates: small frozen objects that evaluate a claim.
+
+A condition is solved, not just tested: code terms *bind* claim lines to slots, so
+that ``97124 AND 97140 SAME region`` can ask about the two lines it found, and so
+that an action can name the line to deny. ``solve(ctx, env)`` yields every
+environment (a tuple of bound line indexes, one slot per code term) under which
+the predicate holds. Each predicate is also a plain callable: ``pred(claim)`` is
+True when some binding exists.
+
+Nothing here keeps state between calls: a predicate is immutable and safe to share
+between threads and to pickle.
+"""
+
+from __future__ import annotations
+
+import datetime
+import operator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, ClassVar, Literal
+
+import attrs
+
+from massagecodes._codes import DEFAULT_CATALOG
+from massagecodes._model import Claim
+from massagecodes.units import CMS, UnitMethod, check_claim
+
+Env = tuple[int | None, ...]
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+# --------------------------------------------------------------------------- #
+# What a predicate sees: the claim's facts, computed once per evaluation.        #
+# --------------------------------------------------------------------------- #
+
+
+class Facts:
+    """Per-evaluation facts about one claim (and the patient's history)."""
+
+    __slots__ = ("by_code", "claim", "codes", "dates", "history", "minutes", "regions", "sides", "units")
+
+    def __init__(self, claim: Claim, history: Sequence[Claim], method: UnitMethod, catalog: Any) -> None:
+        self.claim = claim
+        self.history = tuple(history)
+        lines = claim.lines
+        self.codes = tuple(line.code for line in lines)
+        by_code: dict[str, list[int]] = {}
+        for index, code in enumerate(self.codes):
+            by_code.setdefault(code, []).append(index)
+        self.by_code = {code: tuple(indexes) for code, indexes in by_code.items()}
+        self.dates = tuple(claim.line_date(index) for index in range(len(lines)))
+        self.minutes = tuple(line.minutes for line in lines)
+        self.regions = tuple(line.region.name if line.region is not None else None for line in lines)
+        self.sides = tuple(
+            line.region.side.value if line.region is not None and line.region.side is not None else None
+            for line in lines
+        )
+        self.units = _line_units(claim, method, catalog)
+
+    def lines_with(self, codes: frozenset[str]) -> Iterator[int]:
+        if len(codes) == 1:
+            for code in codes:
+                yield from self.by_code.get(code, ())
+            return
+        yield from sorted(index for code in codes for index in self.by_code.get(code, ()))
+
+
+def _line_units(claim: Claim, method: UnitMethod, catalog: Any) -> tuple[int | None, ...]:
+    """Billed units where a line has them, else the units its minutes support."""
+    if all(line.units is not None or line.minutes is None for line in claim.lines):
+        return tuple(line.units for line in claim.lines)
+    known = [line for line in claim.lines if line.minutes is not None and line.units is None]
+    if any(catalog.get(line.code) is None for line in known):
+        # Unknown codes cannot be converted; their lines count with their billed units only.
+        return tuple(line.units for line in claim.lines)
+    supported = check_claim(claim, method=method, catalog=catalog).supported
+    return tuple(line.units if line.units is not None else supported[index] for index, line in enumerate(claim.lines))
+
+
+@attrs.define
+class TraceStep:
+    """One predicate evaluated while explaining: what it was, whether it held, on what."""
+
+    depth: int
+    text: str
+    held: bool | None  # None: a note, not a test
+    detail: str
+
+
+class Context:
+    """The state of one evaluation: facts, the action's target lines, and the trace."""
+
+    __slots__ = ("depth", "facts", "targets", "trace")
+
+    def __init__(self, facts: Facts, *, trace: list[TraceStep] | None = None) -> None:
+        self.facts = facts
+        self.targets: tuple[int, ...] = ()
+        self.trace = trace
+        self.depth = 0
+
+    def note(self, text: str, held: bool | None, detail: str) -> None:
+        if self.trace is not None:
+            self.trace.append(TraceStep(self.depth, text, held, detail))
+
+
+def _lines_text(indexes: Iterable[int]) -> str:
+    listed = sorted(set(indexes))
+    if not listed:
+        return "no line"
+    return ("line " if len(listed) == 1 else "lines ") + ", ".join(str(i) for i in listed)
+
+
+# --------------------------------------------------------------------------- #
+# The predicates.                                                                #
+# --------------------------------------------------------------------------- #
+
+
+def _max_slot(item: object) -> int:
+    """The highest slot a predicate tree binds or reads (-1 if none)."""
+    highest = -1
+    kind = type(item)
+    if attrs.has(kind):
+        for field in attrs.fields(kind):
+            value = getattr(item, field.name)
+            if field.name == "slot" and isinstance(value, int):
+                highest = max(highest, value)
+            elif field.name == "slots" and isinstance(value, tuple):
+                highest = max([highest, *value])
+            elif isinstance(value, tuple):
+                highest = max([highest, *(_max_slot(child) for child in value)])
+            elif attrs.has(type(value)):
+                highest = max(highest, _max_slot(value))
+    return highest
+
+
+class Predicate:
+    """Base of compiled predicates: ``solve`` yields environments; calling tests a claim."""
+
+    __slots__ = ()
+    slots_used: ClassVar[int] = 0
+
+    text: str
+
+    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __call__(self, claim: Claim, history: Sequence[Claim] = ()) -> bool:
+        """True when the predicate holds for ``claim`` (under CMS units)."""
+        ctx = Context(Facts(claim, history, CMS, DEFAULT_CATALOG))
+        return next(self.solve(ctx, (None,) * (_max_slot(self) + 1)), None) is not None
+
+
+@attrs.frozen
+class CodeTermPred(Predicate):
+    """A claim line with one of ``codes``; binds it to ``slot`` (a line binds once)."""
+
+    slot: int
+    codes: frozenset[str]
+    text: str = attrs.field(eq=False)
+
+    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+        found = False
+        for index in ctx.facts.lines_with(self.codes):
+            if index in env:
+                continue
+            found = True
+            if ctx.trace is not None:
+                ctx.note(self.text, True, f"{_lines_text([index])} ({ctx.facts.codes[index]})")
+            yield (*env[: self.slot], index, *env[self.slot + 1 :])
+        if not found:
+            ctx.note(self.text, False, "no line with this code")
+
+
+@attrs.frozen
+class Relation:
+    """SAME or DIFFERENT region/date/side across the lines bound in ``slots``."""
+
+    same: bool
+    aspect: Literal["region", "date", "side"]
+    slots: tuple[int, ...]
+    text: str = attrs.field(eq=False)
+
+    def holds(self, ctx: Context, env: Env) -> bool:
+        facts = ctx.facts
+        table: Sequence[object] = (
+            facts.regions if self.aspect == "region" else facts.dates if self.aspect == "date" else facts.sides
+        )
+        bound = [env[slot] for slot in self.slots if env[slot] is not None]
+        values = [table[index] for index in bound if index is not None]
+        if len(values) < 2 or any(value is None for value in values):
+            held = False  # a missing region is never "the same" as another, nor different
+        elif self.same:
+            held = len(set(values)) == 1
+        else:
+            held = len(set(values)) == len(values)
+        if ctx.trace is not None:
+            shown = ", ".join("none" if value is None else str(value) for value in values)
+            ctx.note(self.text, held, f"{self.aspect} of {_lines_text(i for i in bound if i is not None)}: {shown}")
+        return held
+
+
+@attrs.frozen
+class AllOf(Predicate):
+    """Every item holds under one binding, and then every relation."""
+
+    items: tuple[Predicate, ...]
+    relations: tuple[Relation, ...] = ()
+    text: str = attrs.field(default="", eq=False)
+
+    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+        return self._from(0, ctx, env)
+
+    def _from(self, position: int, ctx: Context, env: Env) -> Iterator[Env]:
+        if position == len(self.items):
+            if all(relation.holds(ctx, env) for relation in self.relations):
+                yield env
+            return
+        for bound in self.items[position].solve(ctx, env):
+            yield from self._from(position + 1, ctx, bound)
+
+
+@attrs.frozen
+class AnyOf(Predicate):
+    """One of the items holds (each may bind differently)."""
+
+    items: tuple[Predicate, ...]
+    text: str = attrs.field(default="", eq=False)
+
+    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+        for item in self.items:
+            yield from item.solve(ctx, env)
+
+
+def all_of(*items: Predicate, relations: Sequence[Relation] = (), text: str = "") -> Predicate:
+    """AND of predicates, flattening nested ANDs that carry no relations of their own."""
+    flat: list[Predicate] = []
+    for item in items:
+        if isinstance(item, AllOf) and not item.relations:
+            flat.extend(item.items)
+        else:
+            flat.append(item)
+    if len(flat) == 1 and not relations:
+        return flat[0]
+    return AllOf(tuple(flat), tuple(relations), text)
+
+
+def any_of(*items: Predicate, text: str = "") -> Predicate:
+    """OR of predicates, flattening nested ORs."""
+    flat: list[Predicate] = []
+    for item in items:
+        flat.extend(item.items if isinstance(item, AnyOf) else (item,))
+    return flat[0] if len(flat) == 1 else AnyOf(tuple(flat), text)
+
+
+@attrs.frozen
+class Negation(Predicate):
+    """NOT: holds when the item has no binding (it sees the bindings made so far)."""
+
+    item: Predicate
+    text: str = attrs.field(eq=False)
+
+    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+        ctx.depth += 1
+        try:
+            held = next(self.item.solve(ctx, env), None) is None
+        finally:
+            ctx.depth -= 1
+        ctx.note(self.text, held, "")
+        if held:
+            yield env
+
+
+@attrs.frozen
+class LineSelector:
+    """Which lines a line predicate looks at.
+
+    ``code``: the lines bound to ``slots`` whose code is in ``codes``; if none is
+    bound, every claim line with one of ``codes``, each of which is then bound to
+    ``bind`` (when set) as the predicate holds for it. ``either``/``both``: every
+    bound line. ``target``: the action's target lines. ``any``: every claim line.
+    """
+
+    mode: Literal["code", "either", "both", "target", "any"]
+    codes: frozenset[str] = frozenset()
+    slots: tuple[int, ...] = ()
+    bind: int | None = None
+
+    def lines(self, ctx: Context, env: Env) -> tuple[tuple[int, ...], bool]:
+        """The lines to look at, and whether each is a candidate to bind (True) or
+        all are given (False)."""
+        if self.mode == "code":
+            bound = tuple(
+                index
+                for slot in self.slots
+                if (index := env[slot]) is not None and ctx.facts.codes[index] in self.codes
+            )
+            if bound:
+                return bound, False
+            candidates = tuple(index for index in ctx.facts.lines_with(self.codes) if index not in env)
+            return candidates, self.bind is not None
+        if self.mode in ("either", "both"):
+            return tuple(index for index in env if index is not None), False
+        if self.mode == "target":
+            return ctx.targets, False
+        return tuple(range(len(ctx.facts.codes))), False
+
+    @property
+    def needs_all(self) -> bool:
+        return self.mode in ("both", "target")
+
+    def solve(
+        self, ctx: Context, env: Env, test: Callable[[int], bool]
+    ) -> tuple[list[Env], tuple[int, ...], list[int]]:
+        """Apply ``test`` to the selected lines: the environments under which the
+        predicate holds, the lines looked at, and the lines that passed."""
+        lines, binding = self.lines(ctx, env)
+        passed = [index for index in lines if test(index)]
+        if binding:
+            assert self.bind is not None
+            return [(*env[: self.bind], index, *env[self.bind + 1 :]) for index in passed], lines, passed
+        held = bool(lines) and (len(passed) == len(lines) if self.needs_all else bool(passed))
+        return ([env] if held else []), lines, passed
+
+
+@attrs.frozen
+class ModifierPred(Predicate):
+    """One of ``modifiers`` is on the selected line (on every one, for both/target)."""
+
+    modifiers: frozenset[str]
+    selector: LineSelector
+    text: str = attrs.field(eq=False)
+
+    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+        claim_lines = ctx.facts.claim.lines
+        results, lines, _ = self.selector.solve(
+            ctx, env, lambda i: bool(self.modifiers.intersection(claim_lines[i].modifiers))
+        )
+        if ctx.trace is not None:
+            shown = (
+                "; ".join(f"line {i}: {', '.join(claim_lines[i].modifiers) or 'no modifier'}" for i in lines)
+                or "no line"
+            )
+            ctx.note(self.text, bool(results), shown)
+        yield from results
+
+
+@attrs.frozen
+class FieldPred(Predicate):
+    """A payer or provider field compared with values (``is``: one of them)."""
+
+    subject: Literal["payer", "provider"]
+    field: str
+    op: str
+    values: tuple[str, ...]
+    text: str = attrs.field(eq=False)
+
+    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+        owner = ctx.facts.claim.payer if self.subject == "payer" else ctx.facts.claim.provider
+        raw = getattr(owner, self.field)
+        actual = None if raw is None else str(getattr(raw, "value", raw))
+        if self.field == "name" and actual is not None:
+            found = actual.casefold() in {value.casefold() for value in self.values}
+        else:
+            found = actual in self.values
+        held = found if self.op in ("is", "=") else not found
+        ctx.note(self.text, held, f"{self.subject} {self.field} is {actual if actual is not None else 'not given'}")
+        if held:
+            yield env
+
+
+@attrs.frozen
+class DxPattern:
+    """An ICD-10-CM pattern: exact code, a prefix (``M54.*``), or a range."""
+
+    kind: Literal["exact", "prefix", "range"]
+    first: str  # without the dot
+    last: str = ""
+
+    def matches(self, code: str) -> bool:
+        bare = code.replace(".", "")
+        if self.kind == "exact":
+            return bare == self.first
+        if self.kind == "prefix":
+            return bare.startswith(self.first)
+        return bare[: len(self.first)] >= self.first and bare[: len(self.last)] <= self.last
+
+
+@attrs.frozen
+class DiagnosisPred(Predicate):
+    patterns: tuple[DxPattern, ...]
+    text: str = attrs.field(eq=False)
+
+    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+        diagnoses = ctx.facts.claim.diagnoses
+        held = any(pattern.matches(code) for code in diagnoses for pattern in self.patterns)
+        # Diagnoses are health information: the trace says how many, never which.
+        ctx.note(self.text, held, f"{len(diagnoses)} diagnoses on the claim")
+        if held:
+            yield env
+
+
+@attrs.frozen
+class PresentPred(Predicate):
+    what: Literal["referral", "authorization"]
+    text: str = attrs.field(eq=False)
+
+    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+        held = getattr(ctx.facts.claim, self.what) is not None
+        ctx.note(self.text, held, f"{self.what} {'given' if held else 'not given'}")
+        if held:
+            yield env
+
+
+@attrs.frozen
+class DocumentedPred(Predicate):
+    element: str
+    text: str = attrs.field(eq=False)
+
+    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+        documentation = ctx.facts.claim.documentation
+        present: set[str] = set()
+        if documentation is not None:
+            present = {element.value for element in documentation.elements} | {
+                part.value for part in documentation.soap
+            }
+        held = self.element in present
+        ctx.note(self.text, held, "documented" if held else "not documented")
+        if held:
+            yield env
+
+
+@attrs.frozen
+class MeasurePred(Predicate):
+    """``minutes|units|date|region [of CODE]`` compared: holds when a selected line's value does."""
+
+    measure: Literal["minutes", "units", "date", "region"]
+    selector: LineSelector | None  # None: the claim's date of service (``date`` only)
+    op: str
+    values: tuple[object, ...]
+    text: str = attrs.field(eq=False)
+
+    def _value(self, ctx: Context, index: int) -> object:
+        facts = ctx.facts
+        if self.measure == "minutes":
+            return facts.minutes[index]
+        if self.measure == "units":
+            return facts.units[index]
+        if self.measure == "date":
+            return facts.dates[index]
+        return facts.regions[index]
+
+    def _compare(self, actual: object) -> bool:
+        if actual is None:
+            return False
+        if self.op in ("is", "is not"):
+            found = actual in self.values
+            return found if self.op == "is" else not found
+        return _OPS[self.op](actual, self.values[0])
+
+    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+        if self.selector is None:
+            day = ctx.facts.claim.date_of_service
+            held = self._compare(day)
+            ctx.note(self.text, held, f"date of service {day}")
+            if held:
+                yield env
+            return
+        results, lines, _ = self.selector.solve(ctx, env, lambda i: self._compare(self._value(ctx, i)))
+        if ctx.trace is not None:
+            shown = "; ".join(
+                f"line {i}: {self._value(ctx, i) if self._value(ctx, i) is not None else 'none'}" for i in lines
+            )
+            ctx.note(self.text, bool(results), shown or "no line")
+        yield from results
+
+
+@attrs.frozen
+class TotalPred(Predicate):
+    """``total minutes|units`` of one date of service compared (any date that holds)."""
+
+    measure: Literal["minutes", "units"]
+    op: str
+    value: int
+    text: str = attrs.field(eq=False)
+
+    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+        facts = ctx.facts
+        table = facts.minutes if self.measure == "minutes" else facts.units
+        totals: dict[datetime.date, int] = {}
+        for index, amount in enumerate(table):
+            totals[facts.dates[index]] = totals.get(facts.dates[index], 0) + (amount or 0)
+        held = any(_OPS[self.op](total, self.value) for total in totals.values())
+        ctx.note(self.text, held, "; ".join(f"{day}: {total}" for day, total in sorted(totals.items())))
+        if held:
+            yield env
+
+
+@attrs.frozen
+class VisitsPred(Predicate):
+    """Visits (distinct dates of service) this calendar year, this claim included."""
+
+    op: str
+    value: int
+    text: str = attrs.field(eq=False)
+
+    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+        facts = ctx.facts
+        year = facts.claim.date_of_service.year
+        days = {day for day in facts.dates if day.year == year}
+        for earlier in facts.history:
+            days.update(day for index in range(len(earlier.lines)) if (day := earlier.line_date(index)).year == year)
+        held = _OPS[self.op](len(days), self.value)
+        ctx.note(self.text, held, f"{len(days)} visits in {year}")
+        if held:
+            yield env
+
+
+@attrs.frozen
+class BilledByOtherPred(Predicate):
+    """The history has the same code from another provider (NPI) on the line's date."""
+
+    selector: LineSelector
+    text: str = attrs.field(eq=False)
+
+    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+        facts = ctx.facts
+        npi = facts.claim.provider.npi
+
+        def other_provider(index: int) -> bool:
+            code, day = facts.codes[index], facts.dates[index]
+            return any(
+                earlier.provider.npi != npi
+                and any(line.code == code and earlier.line_date(i) == day for i, line in enumerate(earlier.lines))
+                for earlier in facts.history
+            )
+
+        results, _, passed = self.selector.solve(ctx, env, other_provider)
+        detail = (
+            f"{_lines_text(passed)} billed by another provider that day"
+            if passed
+            else "no other provider billed it that day"
+        )
+        ctx.note(self.text, bool(results), detail)
+        yield from results

@@ -1,0 +1,395 @@
+"""Rulesets: compile ``.rules`` text, evaluate claims, report and explain findings."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+
+from massagecodes._codes import CodeCatalog
+from massagecodes._lang import _predicates as p
+from massagecodes._lang._ast import TestBlock
+from massagecodes._lang._compile import CompiledRule, compile_document
+from massagecodes._lang._parse import MAX_SOURCE_BYTES, parse
+from massagecodes._model import Claim
+from massagecodes._regions import RegionVocabulary
+from massagecodes._text import describe
+from massagecodes.errors import InputError, Problem
+from massagecodes.units import UnitMethod
+
+Outcome = Literal["pay", "partial", "hold", "deny"]
+LineOutcome = Literal["payable", "denied", "bundled"]
+
+_TRACE_STEPS_PER_RULE = 60
+
+
+@attrs.frozen
+class Finding:
+    """What one rule says about a claim.
+
+    ``lines`` are 0-based indexes into the claim's lines (the denied, bundled or
+    flagged lines); ``claim_level`` is True when the action is on the whole claim;
+    ``related_lines`` are the lines a BUNDLE folds the others into. ``source``,
+    ``line`` and ``column`` locate the rule in its ``.rules`` text.
+    """
+
+    rule_id: str
+    action: Literal["DENY", "BUNDLE", "REQUIRE", "WARN"]
+    lines: tuple[int, ...]
+    claim_level: bool
+    message: str
+    fix: str | None
+    carc: str | None
+    rarc: str | None
+    citation: str | None
+    severity: str
+    source: str
+    line: int
+    column: int
+    related_lines: tuple[int, ...] = ()
+
+    @property
+    def location(self) -> str:
+        """``file:line`` of the rule."""
+        return f"{self.source}:{self.line}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id,
+            "action": self.action,
+            "lines": list(self.lines),
+            "claim_level": self.claim_level,
+            "related_lines": list(self.related_lines),
+            "carc": self.carc,
+            "rarc": self.rarc,
+            "message": self.message,
+            "fix": self.fix,
+            "citation": self.citation,
+            "severity": self.severity,
+            "rule_source": self.location,
+        }
+
+
+@attrs.frozen
+class Result:
+    """The findings of one evaluation, the units per line, and the outcome."""
+
+    ruleset_name: str
+    ruleset_version: str | None
+    findings: tuple[Finding, ...]
+    units: tuple[int | None, ...]
+    outcome: Outcome
+    line_outcomes: tuple[LineOutcome, ...]
+    _ruleset: Ruleset = attrs.field(alias="ruleset", eq=False, repr=False)
+    _claim: Claim = attrs.field(alias="claim", eq=False, repr=False)
+    _history: tuple[Claim, ...] = attrs.field(alias="history", eq=False, repr=False)
+
+    def explain(self) -> str:
+        """Which rules applied, which predicates held or failed, on what values."""
+        return self._ruleset._explain(self._claim, self._history, self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able: ruleset, outcome, per-line outcomes and units, findings. No claim data."""
+        return {
+            "ruleset": {"name": self.ruleset_name, "version": self.ruleset_version},
+            "outcome": self.outcome,
+            "line_outcomes": list(self.line_outcomes),
+            "units": list(self.units),
+            "findings": [finding.to_dict() for finding in self.findings],
+        }
+
+
+def _index(rules: tuple[CompiledRule, ...]) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    by_code: dict[str, list[int]] = {}
+    always: list[int] = []
+    for position, rule in enumerate(rules):
+        if rule.triggers is None:
+            always.append(position)
+        else:
+            for code in rule.triggers:
+                by_code.setdefault(code, []).append(position)
+    return {code: tuple(positions) for code, positions in by_code.items()}, tuple(always)
+
+
+@attrs.frozen
+class Ruleset:
+    """Compiled rules: immutable, thread-safe, picklable. Build with :func:`compile_rules`."""
+
+    name: str
+    version: str | None
+    language: int
+    title: str | None
+    effective: tuple[datetime.date, datetime.date | None] | None
+    citation: str | None
+    unit_method: UnitMethod
+    catalog: CodeCatalog = attrs.field(repr=False)
+    regions: RegionVocabulary = attrs.field(repr=False)
+    rules: tuple[CompiledRule, ...] = attrs.field(repr=False)
+    tests: tuple[TestBlock, ...] = attrs.field(repr=False)
+    source: str
+    _by_code: dict[str, tuple[int, ...]] = attrs.field(init=False, eq=False, repr=False)
+    _always: tuple[int, ...] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        by_code, always = _index(self.rules)
+        object.__setattr__(self, "_by_code", by_code)
+        object.__setattr__(self, "_always", always)
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        return tuple(rule.id for rule in self.rules)
+
+    def _candidates(self, facts: p.Facts) -> list[int]:
+        positions = set(self._always)
+        for code in facts.by_code:
+            positions.update(self._by_code.get(code, ()))
+        return sorted(positions)
+
+    def _check_inputs(self, claim: object, history: object) -> tuple[Claim, tuple[Claim, ...]]:
+        problems = []
+        if not isinstance(claim, Claim):
+            raise InputError(
+                [Problem("claim", f"expected a Claim, got {describe(claim, sensitive=True)}")], what="argument"
+            )
+        if isinstance(history, str | bytes) or not isinstance(history, Sequence):
+            raise InputError(
+                [Problem("history", f"expected a sequence of Claims, got {describe(history, sensitive=True)}")],
+                what="argument",
+            )
+        earlier = tuple(history)
+        for index, item in enumerate(earlier):
+            if not isinstance(item, Claim):
+                problems.append(Problem(f"history[{index}]", f"expected a Claim, got {describe(item, sensitive=True)}"))
+            elif item.patient.id != claim.patient.id:
+                problems.append(
+                    Problem(
+                        f"history[{index}].patient.id",
+                        "expected the same patient as the claim (history is one patient's earlier claims)",
+                    )
+                )
+        if self.effective is not None:
+            start, end = self.effective
+            day = claim.date_of_service
+            if day < start or (end is not None and day > end):
+                span = f"from {start}" + (f" to {end}" if end is not None else "")
+                problems.append(
+                    Problem(
+                        "$.date_of_service",
+                        f"{day} is outside the effective dates of ruleset {self.name} {self.version or ''}".rstrip()
+                        + f" ({span})",
+                    )
+                )
+        if problems:
+            raise InputError(problems, what="evaluation input")
+        return claim, earlier
+
+    def evaluate(self, claim: Claim, *, history: Sequence[Claim] = ()) -> Result:
+        """Apply every rule to ``claim``; ``history`` is the patient's earlier claims.
+
+        Every matching rule reports (not first match wins), in the order the rules
+        are written. Raises :class:`~massagecodes.errors.InputError` for a claim
+        outside the ruleset's effective dates or a history of another patient.
+        """
+        claim, earlier = self._check_inputs(claim, history)
+        facts = p.Facts(claim, earlier, self.unit_method, self.catalog)
+        ctx = p.Context(facts)
+        findings = []
+        for position in self._candidates(facts):
+            finding = _apply(self.rules[position], ctx)
+            if finding is not None:
+                findings.append(finding)
+        return self._result(claim, earlier, facts, tuple(findings))
+
+    def _result(
+        self, claim: Claim, history: tuple[Claim, ...], facts: p.Facts, findings: tuple[Finding, ...]
+    ) -> Result:
+        line_outcomes: list[LineOutcome] = ["payable"] * len(claim.lines)
+        claim_denied = False
+        for finding in findings:
+            if finding.action == "DENY" and finding.claim_level:
+                claim_denied = True
+            for index in finding.lines:
+                if finding.action == "DENY" and not finding.claim_level:
+                    line_outcomes[index] = "denied"
+                elif finding.action == "BUNDLE" and line_outcomes[index] != "denied":
+                    line_outcomes[index] = "bundled"
+        if claim_denied:
+            line_outcomes = ["denied"] * len(claim.lines)
+        outcome: Outcome
+        if claim_denied or all(state != "payable" for state in line_outcomes):
+            outcome = "deny"
+        elif any(finding.action == "REQUIRE" for finding in findings):
+            outcome = "hold"
+        elif any(state != "payable" for state in line_outcomes):
+            outcome = "partial"
+        else:
+            outcome = "pay"
+        return Result(
+            ruleset_name=self.name,
+            ruleset_version=self.version,
+            findings=findings,
+            units=facts.units,
+            outcome=outcome,
+            line_outcomes=tuple(line_outcomes),
+            ruleset=self,
+            claim=claim,
+            history=history,
+        )
+
+    def _explain(self, claim: Claim, history: tuple[Claim, ...], result: Result) -> str:
+        facts = p.Facts(claim, history, self.unit_method, self.catalog)
+        candidates = set(self._candidates(facts))
+        version = f" {self.version}" if self.version else ""
+        lines = [
+            f"ruleset {self.name}{version}: {len(self.rules)} rules, units by {self.unit_method.name}",
+            f"claim: {len(claim.lines)} lines ({', '.join(facts.codes)}), date of service {claim.date_of_service}",
+            f"outcome: {result.outcome} (lines: {', '.join(result.line_outcomes)})",
+        ]
+        for position, rule in enumerate(self.rules):
+            head = f"rule {rule.id} ({rule.source}:{rule.line}): {rule.text}"
+            if position not in candidates:
+                codes = ", ".join(sorted(rule.triggers or ()))
+                lines.append(f"{head}\n  not checked: the claim has none of {codes}")
+                continue
+            trace: list[p.TraceStep] = []
+            ctx = p.Context(facts, trace=trace)
+            finding = _apply(rule, ctx)
+            lines.append(head)
+            for step in trace[:_TRACE_STEPS_PER_RULE]:
+                mark = "" if step.held is None else "[held] " if step.held else "[failed] "
+                detail = f": {step.detail}" if step.detail else ""
+                lines.append(f"  {'  ' * step.depth}{mark}{step.text}{detail}")
+            if len(trace) > _TRACE_STEPS_PER_RULE:
+                lines.append(f"  ... {len(trace) - _TRACE_STEPS_PER_RULE} more steps")
+            if finding is None:
+                lines.append("  => no finding")
+            else:
+                where = "the claim" if finding.claim_level else _lines(finding.lines)
+                lines.append(f"  => {finding.action} {where}: {finding.message}")
+        return "\n".join(lines)
+
+
+def _lines(indexes: Sequence[int]) -> str:
+    return ("line " if len(indexes) == 1 else "lines ") + ", ".join(str(i) for i in indexes)
+
+
+def _in_effect(rule: CompiledRule, day: datetime.date) -> bool:
+    if rule.effective is None:
+        return True
+    start, end = rule.effective
+    return start <= day and (end is None or day <= end)
+
+
+def _apply(rule: CompiledRule, ctx: p.Context) -> Finding | None:
+    """Solve one rule on the claim: one finding with every line it names, or None."""
+    facts = ctx.facts
+    if rule.effective is not None and not _in_effect(rule, facts.claim.date_of_service):
+        start, end = rule.effective
+        ctx.note(f"effective {start} to {end or 'open'}", False, f"date of service {facts.claim.date_of_service}")
+        return None
+    lines: set[int] = set()
+    related: set[int] = set()
+    claim_level = False
+    matched = False
+    for env in rule.condition.solve(ctx, (None,) * rule.slots):
+        bound = tuple(sorted({index for index in env if index is not None}))
+        targets = bound if rule.target.claim else rule.target.lines(facts, env)
+        if not rule.target.claim and not targets:
+            continue
+        if rule.requirement is not None:
+            ctx.targets = targets
+            missing = rule.requirement.missing(ctx, env, bound)
+            ctx.note(f"requirement {rule.requirement.kind}", missing is None, "met" if missing is None else "missing")
+            if missing is None:
+                continue
+            if rule.requirement.kind == "modifier":
+                targets = missing
+        if rule.unless is not None:
+            ctx.targets = targets
+            ctx.depth += 1
+            ctx.note("unless", None, f"exceptions for {_lines(targets) if targets else 'the claim'}")
+            excused = next(rule.unless.solve(ctx, env), None) is not None
+            ctx.depth -= 1
+            if excused:
+                ctx.note("unless", None, "an exception applies: no finding for this match")
+                continue
+        matched = True
+        claim_level = claim_level or rule.target.claim
+        lines.update(targets)
+        if rule.into is not None:
+            related.update(rule.into.lines(facts, env))
+    if not matched:
+        return None
+    message = rule.message or rule.title or f"{rule.action} by rule {rule.id}: {rule.text}"
+    return Finding(
+        rule_id=rule.id,
+        action=rule.action,
+        lines=tuple(sorted(lines)),
+        claim_level=claim_level,
+        message=message,
+        fix=rule.fix,
+        carc=rule.carc,
+        rarc=rule.rarc,
+        citation=rule.citation,
+        severity=rule.severity,
+        source=rule.source,
+        line=rule.line,
+        column=rule.column,
+        related_lines=tuple(sorted(related - lines)),
+    )
+
+
+def compile_rules(text: str, *, source: str = "<rules>") -> Ruleset:
+    """Compile ``.rules`` text into a :class:`Ruleset`.
+
+    Raises :class:`~massagecodes.errors.RulesSyntaxError` or
+    :class:`~massagecodes.errors.RulesSemanticError` listing every problem, each at
+    ``source:line:column`` with the line and a caret.
+    """
+    if not isinstance(text, str):
+        raise InputError([Problem("text", f"expected the rules as a str, got {describe(text)}")], what="argument")
+    if not isinstance(source, str):
+        raise InputError([Problem("source", f"expected a file name as a str, got {describe(source)}")], what="argument")
+    compiled = compile_document(parse(text, source=source), source=source, text=text)
+    header = compiled.header
+    return Ruleset(
+        name=header.name,
+        version=header.version,
+        language=header.language,
+        title=header.title,
+        effective=header.effective,
+        citation=header.source_citation,
+        unit_method=compiled.unit_method,
+        catalog=compiled.catalog,
+        regions=compiled.regions,
+        rules=compiled.rules,
+        tests=compiled.tests,
+        source=source,
+    )
+
+
+def load_rules(path: str | os.PathLike[str]) -> Ruleset:
+    """Read and compile a ``.rules`` file (UTF-8, at most 16 MiB)."""
+    location = Path(path)
+    try:
+        with location.open("rb") as handle:
+            data = handle.read(MAX_SOURCE_BYTES + 1)
+    except OSError as error:
+        raise InputError(
+            [Problem(str(location), f"cannot read the file: {error.strerror}")], what="rules file"
+        ) from None
+    if len(data) > MAX_SOURCE_BYTES:
+        raise InputError(
+            [Problem(str(location), f"the file is larger than {MAX_SOURCE_BYTES} bytes")], what="rules file"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            [Problem(str(location), f"the file is not UTF-8 text (byte {error.start})")], what="rules file"
+        ) from None
+    return compile_rules(text, source=str(location))
