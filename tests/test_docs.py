@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
+import massagecodes as mc
 from massagecodes.__main__ import main
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
 CONSOLE = re.compile(r"```console\n(.*?)```", re.S)
+RULES = re.compile(r"```rules\n(.*?)```", re.S)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
@@ -53,3 +55,21 @@ def test_console_examples(page: Path, command: str, output: str, monkeypatch: py
     code = main(argv[1:], out=out, err=err)
     assert (out.getvalue(), err.getvalue()) == (output, "")
     assert code in (0, 1)
+
+
+RULE_BLOCKS = [
+    (page, index, block)
+    for page in PAGES
+    for index, block in enumerate(RULES.findall(page.read_text(encoding="utf-8")))
+]
+
+
+def test_rule_examples_are_found() -> None:
+    assert RULE_BLOCKS, "no ```rules examples found"
+
+
+@pytest.mark.parametrize(("page", "index", "block"), RULE_BLOCKS, ids=[f"{p.name}#{i}" for p, i, _ in RULE_BLOCKS])
+def test_rule_examples_compile_and_pass_their_tests(page: Path, index: int, block: str) -> None:
+    ruleset = mc.compile_rules(block, source=f"{page.name}#{index}")
+    outcomes = ruleset.run_tests()
+    assert [(o.name, o.failures) for o in outcomes if not o.passed] == []

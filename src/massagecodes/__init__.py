@@ -30,7 +30,7 @@ from massagecodes._model import (
     Treatment,
 )
 from massagecodes._regions import DEFAULT_REGIONS, Region, RegionVocabulary, Side
-from massagecodes._ruleset import Finding, Result, Ruleset, compile_rules, load_rules
+from massagecodes._ruleset import Finding, Result, Ruleset, RuleTestOutcome, compile_rules, load_rules
 from massagecodes.errors import (
     Diagnostic,
     InputError,
@@ -73,6 +73,7 @@ __all__ = [
     "ResourceError",
     "Result",
     "Rule",
+    "RuleTestOutcome",
     "Ruleset",
     "RulesError",
     "RulesSemanticError",

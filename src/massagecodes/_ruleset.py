@@ -143,6 +143,10 @@ class Ruleset:
     def rule_ids(self) -> tuple[str, ...]:
         return tuple(rule.id for rule in self.rules)
 
+    def run_tests(self) -> tuple[RuleTestOutcome, ...]:
+        """Run the ``test`` blocks written beside the rules, in order."""
+        return tuple(_run_test(self, test) for test in self.tests)
+
     def _candidates(self, facts: p.Facts) -> list[int]:
         positions = set(self._always)
         for code in facts.by_code:
@@ -273,6 +277,62 @@ class Ruleset:
         return "\n".join(lines)
 
 
+@attrs.frozen
+class RuleTestOutcome:
+    """The result of one ``test`` block: passed, or the failures, and the evaluation."""
+
+    name: str
+    line: int
+    passed: bool
+    failures: tuple[str, ...]
+    result: Result | None
+
+
+def _run_test(ruleset: Ruleset, test: TestBlock) -> RuleTestOutcome:
+    line = test.span.line
+    try:
+        assert test.claim is not None  # the compiler insists on a claim
+        claim = Claim.from_dict(test.claim.value, regions=ruleset.regions)  # type: ignore[arg-type]
+        raw_history: Any = test.history.value if test.history is not None else []
+        history = [Claim.from_dict(item, regions=ruleset.regions) for item in raw_history]
+        result = ruleset.evaluate(claim, history=history)
+    except InputError as error:
+        return RuleTestOutcome(
+            test.name, line, False, tuple(f"cannot evaluate: {problem}" for problem in error.problems), None
+        )
+    failures: list[str] = []
+    actual = {(f.action, f.rule_id): f for f in result.findings}
+    wanted = [e for e in test.expectations if e.kind == "finding"]
+    for expectation in wanted:
+        assert expectation.rule is not None
+        assert expectation.action is not None
+        found = actual.get((expectation.action, expectation.rule.text))  # type: ignore[arg-type]
+        lines = f" on {_lines(expectation.lines)}" if expectation.lines is not None else ""
+        if found is None:
+            failures.append(f"expected {expectation.action} {expectation.rule.text}{lines}; it did not fire")
+        elif expectation.lines is not None and tuple(sorted(expectation.lines)) != found.lines:
+            where = _lines(found.lines) if found.lines else "the claim"
+            failures.append(f"expected {expectation.action} {expectation.rule.text}{lines}; it fired on {where}")
+    if wanted:
+        expected_keys = {(e.action, e.rule.text) for e in wanted if e.rule is not None}
+        for key, finding in actual.items():
+            if key not in expected_keys:
+                failures.append(
+                    f"unexpected {finding.action} {finding.rule_id} on {_lines(finding.lines) if finding.lines else 'the claim'}"
+                )
+    for expectation in test.expectations:
+        if expectation.kind == "none" and result.findings:
+            fired = ", ".join(f"{f.action} {f.rule_id}" for f in result.findings)
+            failures.append(f"expected no findings; found {fired}")
+        elif (
+            expectation.kind == "outcome"
+            and expectation.outcome is not None
+            and expectation.outcome.text != result.outcome
+        ):
+            failures.append(f"expected outcome {expectation.outcome.text}; the outcome is {result.outcome}")
+    return RuleTestOutcome(test.name, line, not failures, tuple(failures), result)
+
+
 def _lines(indexes: Sequence[int]) -> str:
     return ("line " if len(indexes) == 1 else "lines ") + ", ".join(str(i) for i in indexes)
 
@@ -303,7 +363,11 @@ def _apply(rule: CompiledRule, ctx: p.Context) -> Finding | None:
         if rule.requirement is not None:
             ctx.targets = targets
             missing = rule.requirement.missing(ctx, env, bound)
-            ctx.note(f"requirement {rule.requirement.kind}", missing is None, "met" if missing is None else "missing")
+            if ctx.trace is not None:
+                lacking = (
+                    "missing" if not missing or rule.requirement.kind != "modifier" else f"missing on {_lines(missing)}"
+                )
+                ctx.note(f"REQUIRE {rule.requirement.text}", missing is None, "present" if missing is None else lacking)
             if missing is None:
                 continue
             if rule.requirement.kind == "modifier":

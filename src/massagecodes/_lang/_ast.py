@@ -319,6 +319,8 @@ class Expectation:
 
 @attrs.frozen
 class TestBlock:
+    __test__ = False  # not a pytest test class
+
     name: str
     claim: JsonValue | None
     history: JsonValue | None

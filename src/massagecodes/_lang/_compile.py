@@ -75,6 +75,14 @@ class Requirement:
     modifiers: frozenset[str] = frozenset()
     selector: p.LineSelector | None = None
 
+    @property
+    def text(self) -> str:
+        if self.kind == "modifier":
+            return "modifier " + " or ".join(sorted(self.modifiers))
+        if self.kind == "documentation":
+            return f"documentation {self.element}"
+        return self.kind
+
     def missing(self, ctx: p.Context, env: p.Env, bound: tuple[int, ...]) -> tuple[int, ...] | None:
         claim = ctx.facts.claim
         if self.kind in ("referral", "authorization"):

@@ -1,0 +1,524 @@
+"""The rule language's meaning: conditions, bindings, actions, unless, outcomes, rulesets."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import pickle
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import massagecodes as mc
+from massagecodes._lang import _predicates as p
+
+DESIGN = "97124 AND 97140 SAME region -> DENY unless modifier 59"
+
+
+def line(code: str, **fields: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {"code": code}
+    data.update(fields)
+    if "minutes" not in data and "units" not in data:
+        data["units"] = 1
+    return data
+
+
+def make_claim(*lines: dict[str, Any], **fields: Any) -> mc.Claim:
+    data: dict[str, Any] = {
+        "date_of_service": "2025-03-14",
+        "payer": {"kind": "commercial", "name": "Acme Health", "state": "WA"},
+        "provider": {"npi": "1234567893", "license": "LMT"},
+        "patient": {"id": "P-1"},
+        "lines": list(lines),
+    }
+    data.update(fields)
+    return mc.Claim.from_dict(data)
+
+
+def fired(rules: str, claim: mc.Claim, **kwargs: Any) -> list[tuple[str, str, tuple[int, ...]]]:
+    result = mc.compile_rules(rules).evaluate(claim, **kwargs)
+    return [(f.rule_id, f.action, f.lines) for f in result.findings]
+
+
+# --------------------------------------------------------------------------- #
+# The design's sentence decides.                                                #
+# --------------------------------------------------------------------------- #
+
+
+def test_design_sentence_denies_on_one_region() -> None:
+    ruleset = mc.compile_rules(DESIGN, source="payer.rules")
+    claim = make_claim(line("97124", minutes=30, region="lumbar"), line("97140", minutes=15, region="lumbar"))
+    (finding,) = ruleset.evaluate(claim).findings
+    assert (finding.rule_id, finding.action, finding.lines, finding.location) == (
+        "rule-1",
+        "DENY",
+        (1,),
+        "payer.rules:1",
+    )
+
+
+def test_design_sentence_modifier_59_bypasses() -> None:
+    claim = make_claim(
+        line("97124", minutes=30, region="lumbar"), line("97140", minutes=15, region="lumbar", modifiers=["59"])
+    )
+    assert fired(DESIGN, claim) == []
+
+
+def test_design_sentence_different_regions_pass() -> None:
+    claim = make_claim(line("97124", minutes=30, region="lumbar"), line("97140", minutes=15, region="cervical"))
+    assert fired(DESIGN, claim) == []
+
+
+def test_unless_modifier_is_on_the_denied_line_by_default() -> None:
+    claim = make_claim(
+        line("97124", minutes=30, region="lumbar", modifiers=["59"]), line("97140", minutes=15, region="lumbar")
+    )
+    assert fired(DESIGN, claim) == [("rule-1", "DENY", (1,))]
+    either = "97124 AND 97140 SAME region -> DENY unless modifier 59 on either"
+    assert fired(either, claim) == []
+    named = "97124 AND 97140 SAME region -> DENY 97140 unless modifier 59 or XS on 97124"
+    assert fired(named, claim) == []
+
+
+def test_missing_region_is_never_the_same() -> None:
+    claim = make_claim(line("97124", minutes=30), line("97140", minutes=15, region="lumbar"))
+    assert fired(DESIGN, claim) == []
+    assert fired("97124 AND 97140 DIFFERENT region -> WARN", claim) == []
+
+
+def test_every_pair_is_tried() -> None:
+    claim = make_claim(
+        line("97124", minutes=30, region="lumbar"),
+        line("97140", minutes=15, region="cervical"),
+        line("97140", minutes=15, region="lumbar"),
+        line("97140", minutes=15, region="lumbar", modifiers=["59"]),
+    )
+    assert fired(DESIGN, claim) == [("rule-1", "DENY", (2,))]
+
+
+# --------------------------------------------------------------------------- #
+# Conditions.                                                                    #
+# --------------------------------------------------------------------------- #
+
+MASSAGE = line("97124", minutes=30, region="lumbar")
+MANUAL = line("97140", minutes=15, region="lumbar")
+PACKS = line("97010", units=1)
+
+
+@pytest.mark.parametrize(
+    ("condition", "holds"),
+    [
+        ("97124", True),
+        ("97112", False),
+        ("97124 AND 97140", True),
+        ("97124 AND 97112", False),
+        ("97112 OR 97140", True),
+        ("NOT 97112", True),
+        ("NOT 97124", False),
+        ("97124 AND NOT (97112 OR 97110)", True),
+        ("any of 97112, 97140", True),
+        ("97124 AND 97124", False),  # two distinct 97124 lines are needed
+        ("97124 AND 97140 SAME date", True),
+        ("97124 AND 97140 DIFFERENT date", False),
+        ("97124 AND 97140 DIFFERENT region", False),
+        ("payer kind is commercial", True),
+        ("payer kind is not commercial", False),
+        ("payer kind is medicare or commercial", True),
+        ("payer kind = medicare", False),
+        ("payer state is WA", True),
+        ('payer name is "acme health"', True),
+        ("provider license is LMT", True),
+        ("provider license != LMT", False),
+        ("diagnosis M54.*", True),
+        ("diagnosis M54.5", False),
+        ("diagnosis M54.50", True),
+        ("diagnosis M50 to M54.9", True),
+        ("diagnosis M60 to M62.82", False),
+        ("diagnosis M60 to M62.9", True),
+        ("referral", True),
+        ("authorization", False),
+        ("documented medical-necessity", True),
+        ("documented plan", True),
+        ("documented progress-report", False),
+        ("minutes of 97124 >= 30", True),
+        ("minutes of 97124 > 30", False),
+        ("minutes > 20", True),
+        ("units of 97140 = 1", True),
+        ("units of 97124 = 2", True),  # no billed units: the 30 minutes support 2 (cms)
+        ("region of 97124 is low-back", True),
+        ("region of 97124 is not lumbar", False),
+        ("date >= 2025-01-01", True),
+        ("date < 2025-01-01", False),
+        ("date of 97140 is 2025-03-14", True),
+        ("total units > 3", False),
+        ("total minutes >= 45", True),
+        ("visits this year >= 1", True),
+        ("modifier GP", False),
+        ("modifier GP on 97140", False),
+        ("97124 AND 97140 SAME region AND payer kind is commercial", True),
+    ],
+)
+def test_condition(condition: str, holds: bool) -> None:
+    claim = make_claim(
+        MASSAGE,
+        MANUAL,
+        diagnoses=["M54.50", "M62.830"],
+        referral={"npi": "1245319599", "date": "2025-01-02"},
+        documentation={"soap": ["plan"], "elements": ["medical-necessity"]},
+    )
+    assert bool(fired(f"{condition} -> WARN claim", claim)) is holds
+
+
+def test_groups_and_declared_codes() -> None:
+    rules = """
+code 98940 untimed
+code 98941 untimed
+code 98942 untimed
+code 97140 timed
+group cmt = 98940, 98941, 98942
+cmt AND 97140 SAME region -> DENY 97140 unless modifier 59 or XS
+"""
+    claim = make_claim(line("98941", region="lumbar"), line("97140", minutes=15, region="lumbar"))
+    assert fired(rules, claim) == [("rule-1", "DENY", (1,))]
+    claim = make_claim(line("98941", region="lumbar"), line("97140", minutes=15, region="lumbar", modifiers=["XS"]))
+    assert fired(rules, claim) == []
+
+
+def test_declared_regions_and_aliases() -> None:
+    rules = "region gluteal\nalias buttock = gluteal\nregion of 97124 is buttock -> WARN"
+    ruleset = mc.compile_rules(rules)
+    claim = mc.Claim.from_dict(
+        {
+            "date_of_service": "2025-03-14",
+            "payer": {"kind": "commercial"},
+            "provider": {"npi": "1234567893", "license": "LMT"},
+            "patient": {"id": "P-1"},
+            "lines": [line("97124", minutes=20, region="gluteal")],
+        },
+        regions=ruleset.regions,
+    )
+    assert [f.lines for f in ruleset.evaluate(claim).findings] == [(0,)]
+
+
+def test_line_pieces_bind_the_lines_they_test() -> None:
+    claim = make_claim(line("97003", units=1, date="2016-12-30"), line("97003", units=1), line("97124", minutes=20))
+    assert fired("date of 97003 >= 2017-01-01 -> DENY 97003", claim) == [("rule-1", "DENY", (1,))]
+    assert fired("minutes of 97124 >= 8 -> DENY", claim) == [("rule-1", "DENY", (2,))]
+
+
+def test_bound_line_is_the_one_tested() -> None:
+    claim = make_claim(line("97140", minutes=15, modifiers=["59"]), line("97140", minutes=15))
+    assert fired("97140 AND NOT modifier 59 on 97140 -> DENY", claim) == [("rule-1", "DENY", (1,))]
+
+
+def test_total_is_per_date_of_service() -> None:
+    claim = make_claim(
+        line("97124", units=5),
+        line("97140", units=4),
+        line("97110", units=4, date="2025-03-15"),
+        line("97112", units=4, date="2025-03-15"),
+    )
+    assert fired("total units > 8 -> DENY claim", claim) == [("rule-1", "DENY", ())]
+    assert fired("total units > 9 -> DENY claim", claim) == []
+
+
+def test_history_pieces() -> None:
+    claim = make_claim(line("97124", minutes=30))
+    other = make_claim(line("97124", minutes=30), provider={"npi": "1245319599", "license": "PT"})
+    same_provider = make_claim(line("97124", minutes=30))
+    earlier = [make_claim(line("97124", minutes=30), date_of_service=f"2025-0{month}-01") for month in range(1, 4)]
+    last_year = make_claim(line("97124", minutes=30), date_of_service="2024-12-01")
+    rule = "97124 billed by another provider on the same day -> DENY 97124"
+    assert fired(rule, claim, history=[other]) == [("rule-1", "DENY", (0,))]
+    assert fired(rule, claim, history=[same_provider]) == []
+    assert fired(rule, claim) == []
+    assert fired("visits this year > 3 -> WARN claim", claim, history=[*earlier, last_year]) == [("rule-1", "WARN", ())]
+    assert fired("visits this year > 4 -> WARN claim", claim, history=[*earlier, last_year]) == []
+
+
+def test_history_of_another_patient_is_refused() -> None:
+    claim = make_claim(line("97124", minutes=30))
+    stranger = make_claim(line("97124", minutes=30), patient={"id": "P-2"})
+    with pytest.raises(mc.InputError) as caught:
+        mc.compile_rules("97124 -> WARN").evaluate(claim, history=[stranger])
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        ("history[0].patient.id", "expected the same patient as the claim (history is one patient's earlier claims)")
+    ]
+
+
+# --------------------------------------------------------------------------- #
+# Actions and outcomes.                                                          #
+# --------------------------------------------------------------------------- #
+
+
+def outcome(rules: str, claim: mc.Claim) -> tuple[str, tuple[str, ...]]:
+    result = mc.compile_rules(rules).evaluate(claim)
+    return result.outcome, result.line_outcomes
+
+
+def test_outcomes_combine() -> None:
+    claim = make_claim(MASSAGE, MANUAL, PACKS)
+    assert outcome("97112 -> DENY", claim) == ("pay", ("payable", "payable", "payable"))
+    assert outcome("97124 AND 97140 -> DENY", claim) == ("partial", ("payable", "denied", "payable"))
+    assert outcome("97010 AND 97124 -> BUNDLE 97010 into 97124", claim) == (
+        "partial",
+        ("payable", "payable", "bundled"),
+    )
+    assert outcome("97124 -> REQUIRE referral", claim) == ("hold", ("payable", "payable", "payable"))
+    assert outcome("97124 -> WARN", claim) == ("pay", ("payable", "payable", "payable"))
+    assert outcome("payer kind is commercial -> DENY claim", claim) == ("deny", ("denied", "denied", "denied"))
+    every_line = "97124 -> DENY\n97140 -> DENY\n97010 AND 97124 -> BUNDLE 97010"
+    assert outcome(every_line, claim) == ("deny", ("denied", "denied", "bundled"))
+
+
+def test_requirements_fire_only_when_missing() -> None:
+    claim = make_claim(line("97110", minutes=20, modifiers=["GP"]), line("97112", minutes=20))
+    assert fired("any of 97110, 97112 -> REQUIRE modifier GP", claim) == [("rule-1", "REQUIRE", (1,))]
+    assert fired("97110 -> REQUIRE modifier GP on 97110", claim) == []
+    assert fired("97110 -> REQUIRE referral", claim) == [("rule-1", "REQUIRE", (0,))]
+    with_referral = make_claim(line("97110", minutes=20), referral={"npi": "1245319599", "date": "2025-01-02"})
+    assert fired("97110 -> REQUIRE referral", with_referral) == []
+    assert fired("97110 -> REQUIRE documentation progress-report", claim) == [("rule-1", "REQUIRE", (0,))]
+    auth = make_claim(line("97110", minutes=20), authorization={"number": "A-1"})
+    assert fired("97110 -> REQUIRE authorization", auth) == []
+
+
+def test_every_matching_rule_reports_in_written_order() -> None:
+    rules = "97140 -> WARN\n97124 -> WARN\n97124 AND 97140 -> DENY\n97112 -> DENY"
+    claim = make_claim(MASSAGE, MANUAL)
+    assert fired(rules, claim) == [("rule-1", "WARN", (1,)), ("rule-2", "WARN", (0,)), ("rule-3", "DENY", (1,))]
+
+
+def test_rule_attributes_reach_the_finding() -> None:
+    rules = """
+rule massage-manual "Same region"
+  97124 AND 97140 SAME region -> DENY 97140 unless modifier 59 or XS
+  carc 97
+  rarc M80
+  message "Not paid separately"
+  fix "Add 59 or XS when the regions differ"
+  cite "DOMAIN.md section 4"
+  severity error
+end
+"""
+    (finding,) = mc.compile_rules(rules, source="c.rules").evaluate(make_claim(MASSAGE, MANUAL)).findings
+    assert finding.to_dict() == {
+        "rule_id": "massage-manual",
+        "action": "DENY",
+        "lines": [1],
+        "claim_level": False,
+        "related_lines": [],
+        "carc": "97",
+        "rarc": "M80",
+        "message": "Not paid separately",
+        "fix": "Add 59 or XS when the regions differ",
+        "citation": "DOMAIN.md section 4",
+        "severity": "error",
+        "rule_source": "c.rules:2",
+    }
+
+
+def test_rule_effective_dates() -> None:
+    rules = "rule old\n  97124 -> WARN\n  effective 2024-01-01 to 2024-12-31\nend\nrule new\n  97124 -> WARN\n  effective from 2025-01-01\nend"
+    assert [rule for rule, _, _ in fired(rules, make_claim(MASSAGE))] == ["new"]
+    assert [rule for rule, _, _ in fired(rules, make_claim(MASSAGE, date_of_service="2024-06-01"))] == ["old"]
+
+
+def test_ruleset_effective_dates_refuse_other_claims() -> None:
+    ruleset = mc.compile_rules("ruleset demo\nversion 2025.1\neffective 2025-01-01 to 2025-12-31\n97124 -> WARN")
+    with pytest.raises(mc.InputError) as caught:
+        ruleset.evaluate(make_claim(MASSAGE, date_of_service="2024-12-31"))
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        (
+            "$.date_of_service",
+            "2024-12-31 is outside the effective dates of ruleset demo 2025.1 (from 2025-01-01 to 2025-12-31)",
+        )
+    ]
+
+
+def test_units_follow_the_ruleset_method() -> None:
+    claim = make_claim(line("97124", minutes=8), line("97140", minutes=8), line("97010", units=1))
+    assert mc.compile_rules("97124 -> WARN").evaluate(claim).units == (1, 0, 1)
+    assert mc.compile_rules("units per-code\n97124 -> WARN").evaluate(claim).units == (1, 1, 1)
+    strict = mc.compile_rules("units per-code threshold 13\n97124 -> WARN")
+    assert strict.unit_method == mc.units.UnitMethod(basis="per-code", threshold=13)
+    assert strict.evaluate(claim).units == (0, 0, 1)
+
+
+def test_declared_timed_codes_get_units() -> None:
+    claim = make_claim(line("97535", minutes=20))
+    assert mc.compile_rules("97535 -> WARN").evaluate(claim).units == (None,)  # unknown: not guessed
+    assert mc.compile_rules("code 97535 timed\n97535 -> WARN").evaluate(claim).units == (1,)
+
+
+# --------------------------------------------------------------------------- #
+# Rulesets as values.                                                            #
+# --------------------------------------------------------------------------- #
+
+SAMPLE = """
+ruleset sample
+version 2025.1
+language 1
+title "Sample"
+rule same-region
+  97124 AND 97140 SAME region -> DENY 97140 unless modifier 59 or XS
+end
+rule packs
+  97010 AND any of 97124, 97140 -> BUNDLE 97010 into 97124
+end
+97112 -> REQUIRE modifier GP
+test "same region"
+  claim {"date_of_service": "2025-03-14", "payer": {"kind": "commercial"},
+         "provider": {"npi": "1234567893", "license": "LMT"}, "patient": {"id": "P-1"},
+         "lines": [{"code": "97124", "minutes": 30, "region": "lumbar"},
+                   {"code": "97140", "minutes": 15, "region": "lumbar"}]}
+  expect DENY same-region on line 1
+  expect outcome partial
+end
+test "wrong on purpose"
+  claim {"date_of_service": "2025-03-14", "payer": {"kind": "commercial"},
+         "provider": {"npi": "1234567893", "license": "LMT"}, "patient": {"id": "P-1"},
+         "lines": [{"code": "97124", "minutes": 30}, {"code": "97010", "units": 1}]}
+  expect no findings
+  expect outcome pay
+end
+"""
+
+
+def test_header_and_rule_ids() -> None:
+    ruleset = mc.compile_rules(SAMPLE)
+    assert (ruleset.name, ruleset.version, ruleset.language, ruleset.title) == ("sample", "2025.1", 1, "Sample")
+    assert ruleset.rule_ids == ("same-region", "packs", "rule-3")
+
+
+def test_run_tests_reports_failures() -> None:
+    outcomes = mc.compile_rules(SAMPLE).run_tests()
+    assert [(o.name, o.passed, o.failures) for o in outcomes] == [
+        ("same region", True, ()),
+        (
+            "wrong on purpose",
+            False,
+            ("expected no findings; found BUNDLE packs", "expected outcome pay; the outcome is partial"),
+        ),
+    ]
+
+
+def test_ruleset_is_picklable_and_equal() -> None:
+    ruleset = mc.compile_rules(SAMPLE)
+    copy = pickle.loads(pickle.dumps(ruleset))
+    assert copy == ruleset
+    claim = make_claim(MASSAGE, MANUAL, PACKS)
+    assert copy.evaluate(claim) == ruleset.evaluate(claim)
+
+
+def test_ruleset_is_thread_safe() -> None:
+    ruleset = mc.compile_rules(SAMPLE)
+    claims = [make_claim(MASSAGE, MANUAL, PACKS), make_claim(MASSAGE), make_claim(line("97112", minutes=20))]
+    expected = [ruleset.evaluate(claim).to_dict() for claim in claims]
+    errors: list[str] = []
+
+    def work() -> None:
+        for _ in range(200):
+            for claim, want in zip(claims, expected, strict=True):
+                if ruleset.evaluate(claim).to_dict() != want:
+                    errors.append("differs")
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+
+
+def test_rules_are_indexed_by_code() -> None:
+    ruleset = mc.compile_rules(SAMPLE)
+    text = ruleset.evaluate(make_claim(line("97112", minutes=20))).explain()
+    assert (
+        "rule same-region (<rules>:6): 97124 AND 97140 SAME region -> DENY 97140 unless modifier 59 or XS\n  not checked: the claim has none of 97124"
+        in text
+    )
+    assert (
+        "rule rule-3 (<rules>:12): 97112 -> REQUIRE modifier GP\n"
+        "  [held] 97112: line 0 (97112)\n"
+        "  [failed] REQUIRE modifier GP: missing on line 0\n"
+        "  => REQUIRE line 0: REQUIRE by rule rule-3: 97112 -> REQUIRE modifier GP"
+    ) in text
+
+
+def test_result_to_dict_is_json_without_claim_data() -> None:
+    claim = make_claim(MASSAGE, MANUAL, diagnoses=["M54.50"])
+    data = mc.compile_rules(SAMPLE).evaluate(claim).to_dict()
+    text = json.dumps(data)
+    assert data["outcome"] == "partial"
+    assert data["ruleset"] == {"name": "sample", "version": "2025.1"}
+    assert "M54.50" not in text
+    assert "P-1" not in text
+
+
+def test_explain_never_shows_diagnoses() -> None:
+    claim = make_claim(MASSAGE, diagnoses=["M54.50"])
+    text = mc.compile_rules("diagnosis M54.* -> WARN claim").evaluate(claim).explain()
+    assert "[held] diagnosis M54.*: 1 diagnoses on the claim" in text
+    assert "M54.50" not in text
+
+
+def test_predicates_are_frozen_callables_with_readable_repr() -> None:
+    ruleset = mc.compile_rules(DESIGN)
+    condition = ruleset.rules[0].condition
+    assert repr(condition) == (
+        "AllOf(items=(CodeTermPred(slot=0, codes=frozenset({'97124'}), text='97124'), "
+        "CodeTermPred(slot=1, codes=frozenset({'97140'}), text='97140')), "
+        "relations=(Relation(same=True, aspect='region', slots=(0, 1), text='SAME region'),), "
+        "text='97124 AND 97140 SAME region')"
+    )
+    assert condition(make_claim(MASSAGE, MANUAL)) is True
+    assert condition(make_claim(MASSAGE)) is False
+    with pytest.raises(AttributeError):
+        condition.text = "changed"  # type: ignore[misc]
+
+
+def test_combinators_flatten() -> None:
+    a = p.CodeTermPred(0, frozenset({"97124"}), "97124")
+    b = p.CodeTermPred(1, frozenset({"97140"}), "97140")
+    c = p.CodeTermPred(2, frozenset({"97010"}), "97010")
+    assert p.all_of(p.all_of(a, b), c) == p.AllOf((a, b, c))
+    assert p.any_of(a, p.any_of(b, c)) == p.AnyOf((a, b, c))
+    assert p.all_of(a) is a
+
+
+def test_load_rules(tmp_path: Path) -> None:
+    path = tmp_path / "payer.rules"
+    path.write_text(DESIGN + "\n", encoding="utf-8")
+    ruleset = mc.load_rules(path)
+    assert ruleset.source == str(path)
+    assert ruleset.rules[0].line == 1
+    with pytest.raises(mc.InputError, match="cannot read the file"):
+        mc.load_rules(tmp_path / "missing.rules")
+    bad = tmp_path / "latin1.rules"
+    bad.write_bytes("97124 -> WARN # caf\xe9".encode("latin-1"))
+    with pytest.raises(mc.InputError, match="is not UTF-8 text"):
+        mc.load_rules(bad)
+
+
+def test_evaluate_rejects_bad_arguments() -> None:
+    ruleset = mc.compile_rules(DESIGN)
+    with pytest.raises(mc.InputError, match="expected a Claim"):
+        ruleset.evaluate({"lines": []})  # type: ignore[arg-type]
+    with pytest.raises(mc.InputError, match="expected a sequence of Claims"):
+        ruleset.evaluate(make_claim(MASSAGE), history=make_claim(MASSAGE))  # type: ignore[arg-type]
+
+
+def test_rule_source_positions() -> None:
+    ruleset = mc.compile_rules("\n\n# a comment\n  " + DESIGN, source="x.rules")
+    rule = ruleset.rules[0]
+    assert (rule.source, rule.line, rule.column) == ("x.rules", 4, 3)
+    assert rule.text == DESIGN
+
+
+def test_dates_in_rules_are_dates() -> None:
+    ruleset = mc.compile_rules("effective from 2025-01-01\ndate >= 2025-06-01 -> WARN claim")
+    assert ruleset.effective == (datetime.date(2025, 1, 1), None)
+    assert fired("date >= 2025-06-01 -> WARN claim", make_claim(MASSAGE)) == []
