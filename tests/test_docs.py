@@ -73,3 +73,13 @@ def test_rule_examples_compile_and_pass_their_tests(page: Path, index: int, bloc
     ruleset = mc.compile_rules(block, source=f"{page.name}#{index}")
     outcomes = ruleset.run_tests()
     assert [(o.name, o.failures) for o in outcomes if not o.passed] == []
+
+
+def test_every_diagnostic_code_is_documented() -> None:
+    used = set()
+    for path in (ROOT / "src").rglob("*.py"):
+        used.update(re.findall(r'"(MC[0-9]{3})"', path.read_text(encoding="utf-8")))
+    catalog = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| (MC[0-9]{3}) \|", catalog, flags=re.M))
+    assert used, "no diagnostic codes found in src/"
+    assert used == documented
