@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 
 from massagecodes._lang import _ast as ast
 
@@ -95,3 +96,110 @@ def rule_line(rule: ast.Rule) -> str:
     if rule.unless is not None:
         text += f" unless {condition_text(rule.unless)}"
     return text
+
+
+def _range_text(value: ast.DateRange) -> str:
+    if value.end is None:
+        return f"from {value.start.isoformat()}"
+    return f"{value.start.isoformat()} to {value.end.isoformat()}"
+
+
+_HEADER_ORDER = ("ruleset", "version", "language", "title", "effective", "source", "units")
+
+
+def header_text(item: ast.HeaderItem) -> str:
+    value = item.value
+    if isinstance(value, ast.DateRange):
+        return f"{item.key} {_range_text(value)}"
+    if isinstance(value, ast.UnitsSpec):
+        text = f"units {value.method.text}"
+        if value.threshold is not None:
+            text += f" threshold {value.threshold.value}"
+            if value.unit_minutes is not None:
+                text += f" of {value.unit_minutes.value}"
+        return text
+    if isinstance(value, ast.Word):
+        return f"{item.key} {value.text}"
+    return f"{item.key} {value_text(value)}"
+
+
+def declaration_text(decl: ast.Declaration) -> str:
+    if isinstance(decl, ast.CodeDecl):
+        text = f"code {decl.code.text} {'timed' if decl.timed else 'untimed'}"
+        return text + (f" {string(decl.description)}" if decl.description is not None else "")
+    if isinstance(decl, ast.GroupDecl):
+        return f"group {decl.name.text} = " + ", ".join(word.text for word in decl.codes)
+    if isinstance(decl, ast.RegionDecl):
+        return f"region {decl.name.text}"
+    alias = decl.alias.text
+    alias_text = (
+        alias if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", alias) and alias not in _KEYWORDS else string(alias)
+    )
+    return f"alias {alias_text} = {decl.region.text}"
+
+
+def attribute_text(attribute: ast.Attribute) -> str:
+    value = attribute.value
+    if isinstance(value, ast.DateRange):
+        return f"{attribute.key} {_range_text(value)}"
+    if isinstance(value, ast.Word):
+        return f"{attribute.key} {value.text}"
+    return f"{attribute.key} {string(value)}"
+
+
+def rule_text(rule: ast.Rule) -> str:
+    if rule.id is None and not rule.attributes and rule.title is None:
+        return rule_line(rule)
+    head = "rule " + (rule.id.text if rule.id is not None else "")
+    if rule.title is not None:
+        head += f" {string(rule.title)}"
+    body = [f"  {rule_line(rule)}", *(f"  {attribute_text(a)}" for a in rule.attributes)]
+    return "\n".join([head, *body, "end"])
+
+
+def _json_text(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+
+
+def test_text(test: ast.TestBlock) -> str:
+    lines = [f"test {string(test.name)}"]
+    if test.claim is not None:
+        lines.append(f"  claim {_json_text(test.claim.value)}")
+    if test.history is not None:
+        lines.append(f"  history {_json_text(test.history.value)}")
+    for expectation in test.expectations:
+        if expectation.kind == "none":
+            lines.append("  expect no findings")
+        elif expectation.kind == "outcome":
+            assert expectation.outcome is not None
+            lines.append(f"  expect outcome {expectation.outcome.text}")
+        else:
+            assert expectation.rule is not None
+            text = f"  expect {expectation.action} {expectation.rule.text}"
+            if expectation.lines is not None:
+                numbers = ", ".join(str(n) for n in expectation.lines)
+                text += f" on {'line' if len(expectation.lines) == 1 else 'lines'} {numbers}"
+            lines.append(text)
+    lines.append("end")
+    return "\n".join(lines)
+
+
+def format_document(document: ast.Document) -> str:
+    """The canonical text of a document (comments are not part of the tree)."""
+    sections: list[str] = []
+    header = sorted(document.header, key=lambda item: _HEADER_ORDER.index(item.key))
+    if header:
+        sections.append("\n".join(header_text(item) for item in header))
+    if document.declarations:
+        sections.append("\n".join(declaration_text(decl) for decl in document.declarations))
+    sections.extend(rule_text(rule) for rule in document.rules)
+    sections.extend(test_text(test) for test in document.tests)
+    return "\n\n".join(sections) + "\n" if sections else ""
+
+
+_KEYWORDS = frozenset(
+    "ruleset version language title effective from to source units threshold of code timed untimed group region alias "
+    "rule end unless carc rarc message fix cite severity claim into referral authorization documentation modifier on "
+    "either both date side billed by another provider the same day payer diagnosis documented visits this year any "
+    "total minutes is not or test history expect no findings outcome line lines true false null".split()
+)
