@@ -137,7 +137,8 @@ def _literal(name: str) -> str | None:
 
 
 @functools.cache
-def _keyword_names() -> dict[str, str]:
+def keyword_names() -> dict[str, str]:
+    """Keyword text -> terminal name, from the grammar."""
     return {text: name for name, text in _literals().items() if text.isalpha()}
 
 
@@ -261,7 +262,7 @@ def _syntax_diagnostic(
     value = str(token.value)
     # Out of context, lark's root lexer may call a keyword something else (DENY a DX):
     # name the token by its text when the text is a keyword.
-    kind = _keyword_names().get(value, token.type)
+    kind = keyword_names().get(value, token.type)
     width = max(1, len(value))
     at_end = kind in {"_NL", "$END"}
     if at_end:

@@ -7,6 +7,7 @@ import json
 import re
 
 from massagecodes._lang import _ast as ast
+from massagecodes._lang._parse import keyword_names
 
 
 def string(value: str) -> str:
@@ -195,11 +196,3 @@ def format_document(document: ast.Document) -> str:
     sections.extend(rule_text(rule) for rule in document.rules)
     sections.extend(test_text(test) for test in document.tests)
     return "\n\n".join(sections) + "\n" if sections else ""
-
-
-_KEYWORDS = frozenset(
-    "ruleset version language title effective from to source units threshold of code timed untimed group region alias "
-    "rule end unless carc rarc message fix cite severity claim into referral authorization documentation modifier on "
-    "either both date side billed by another provider the same day payer diagnosis documented visits this year any "
-    "total minutes is not or test history expect no findings outcome line lines true false null".split()
-)
