@@ -134,7 +134,7 @@ def declaration_text(decl: ast.Declaration) -> str:
         return f"region {decl.name.text}"
     alias = decl.alias.text
     alias_text = (
-        alias if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", alias) and alias not in _KEYWORDS else string(alias)
+        alias if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", alias) and alias not in keyword_names() else string(alias)
     )
     return f"alias {alias_text} = {decl.region.text}"
 
