@@ -39,6 +39,7 @@ print(json.dumps({
     "readme": _resources.read_text("grammar", "README.md")[:9],
     "typed": (Path(massagecodes.__file__).parent / "py.typed").is_file(),
     "units": dict(units.allocate({"97112": 24, "97110": 23}).units),
+    "rules": massagecodes.compile_rules("97124 AND 97140 SAME region -> DENY unless modifier 59").rule_ids,
 }))
 """
 
@@ -82,6 +83,7 @@ def test_wheel_ships_grammar_and_rulesets(tmp_path: Path) -> None:
     assert report["readme"] == "# grammar"
     assert report["typed"] is True
     assert report["units"] == {"97112": 2, "97110": 1}
+    assert report["rules"] == ["rule-1"]  # the grammar loads from the wheel, in strict mode
 
     cli = subprocess.run(
         [str(env_dir / "bin" / "massagecodes"), "units", "--claim", str(ROOT / "examples" / "claim.json")],
