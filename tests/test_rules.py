@@ -453,7 +453,8 @@ def test_result_to_dict_is_json_without_claim_data() -> None:
     data = mc.compile_rules(SAMPLE).evaluate(claim).to_dict()
     text = json.dumps(data)
     assert data["outcome"] == "partial"
-    assert data["ruleset"] == {"name": "sample", "version": "2025.1"}
+    assert data["ruleset"] == {"name": "sample", "version": "2025.1", "hash": mc.compile_rules(SAMPLE).hash}
+    assert data["ruleset"]["hash"].startswith("sha256:")
     assert "M54.50" not in text
     assert "P-1" not in text
 

@@ -30,6 +30,7 @@ from massagecodes._model import (
     Treatment,
 )
 from massagecodes._regions import DEFAULT_REGIONS, Region, RegionVocabulary, Side
+from massagecodes._registry import RulesetInfo, available_rulesets, load_ruleset
 from massagecodes._ruleset import Finding, Result, Ruleset, RuleTestOutcome, compile_rules, load_rules
 from massagecodes.errors import (
     Diagnostic,
@@ -38,6 +39,8 @@ from massagecodes.errors import (
     Problem,
     ResourceError,
     RulesError,
+    RulesetNotFoundError,
+    RulesetResolutionError,
     RulesSemanticError,
     RulesSyntaxError,
     UnknownCodeError,
@@ -75,6 +78,9 @@ __all__ = [
     "Rule",
     "RuleTestOutcome",
     "Ruleset",
+    "RulesetInfo",
+    "RulesetNotFoundError",
+    "RulesetResolutionError",
     "RulesError",
     "RulesSemanticError",
     "RulesSyntaxError",
@@ -85,8 +91,10 @@ __all__ = [
     "Treatment",
     "UnknownCodeError",
     "__version__",
+    "available_rulesets",
     "compile_rules",
     "errors",
     "load_rules",
+    "load_ruleset",
     "units",
 ]

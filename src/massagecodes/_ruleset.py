@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Literal
 
 import attrs
 
-from massagecodes._codes import CodeCatalog
+from massagecodes._codes import CodeCatalog, CodeInfo
 from massagecodes._lang import _predicates as p
-from massagecodes._lang._ast import TestBlock
-from massagecodes._lang._compile import CompiledRule, compile_document
-from massagecodes._lang._parse import MAX_SOURCE_BYTES, parse
+from massagecodes._lang._ast import Document, Extends, ImportDecl, ParamDecl, TestBlock, Word
+from massagecodes._lang._compile import CompiledRule, Param, compile_document
+from massagecodes._lang._parse import MAX_SOURCE_BYTES, parse, source_lines
+from massagecodes._lang._printer import format_document
+from massagecodes._lang._tables import PtpTable, Table, load_mue, load_ptp
 from massagecodes._model import Claim
 from massagecodes._regions import RegionVocabulary
 from massagecodes._text import describe
-from massagecodes.errors import InputError, Problem
+from massagecodes.errors import (
+    Diagnostic,
+    InputError,
+    Problem,
+    RulesetNotFoundError,
+    RulesetResolutionError,
+    RulesSemanticError,
+)
 from massagecodes.units import UnitMethod
 
 Outcome = Literal["pay", "partial", "hold", "deny"]
@@ -80,10 +92,12 @@ class Result:
 
     ruleset_name: str
     ruleset_version: str | None
+    ruleset_hash: str
     findings: tuple[Finding, ...]
     units: tuple[int | None, ...]
     outcome: Outcome
     line_outcomes: tuple[LineOutcome, ...]
+    skipped: tuple[tuple[str, str], ...]
     _ruleset: Ruleset = attrs.field(alias="ruleset", eq=False, repr=False)
     _claim: Claim = attrs.field(alias="claim", eq=False, repr=False)
     _history: tuple[Claim, ...] = attrs.field(alias="history", eq=False, repr=False)
@@ -95,11 +109,12 @@ class Result:
     def to_dict(self) -> dict[str, Any]:
         """JSON-able: ruleset, outcome, per-line outcomes and units, findings. No claim data."""
         return {
-            "ruleset": {"name": self.ruleset_name, "version": self.ruleset_version},
+            "ruleset": {"name": self.ruleset_name, "version": self.ruleset_version, "hash": self.ruleset_hash},
             "outcome": self.outcome,
             "line_outcomes": list(self.line_outcomes),
             "units": list(self.units),
             "findings": [finding.to_dict() for finding in self.findings],
+            "skipped_rules": [{"rule_id": rule_id, "reason": reason} for rule_id, reason in self.skipped],
         }
 
 
@@ -126,11 +141,17 @@ class Ruleset:
     effective: tuple[datetime.date, datetime.date | None] | None
     citation: str | None
     unit_method: UnitMethod
+    hash: str
     catalog: CodeCatalog = attrs.field(repr=False)
     regions: RegionVocabulary = attrs.field(repr=False)
     rules: tuple[CompiledRule, ...] = attrs.field(repr=False)
     tests: tuple[TestBlock, ...] = attrs.field(repr=False)
     source: str
+    declared_codes: tuple[CodeInfo, ...] = attrs.field(default=(), repr=False)
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = attrs.field(default=(), repr=False)
+    params: tuple[Param, ...] = attrs.field(default=(), repr=False)
+    bases: tuple[tuple[str, str | None, str], ...] = attrs.field(default=(), repr=False)
+    tables: tuple[Table, ...] = attrs.field(default=(), repr=False)
     _by_code: dict[str, tuple[int, ...]] = attrs.field(init=False, eq=False, repr=False)
     _always: tuple[int, ...] = attrs.field(init=False, eq=False, repr=False)
 
@@ -142,6 +163,16 @@ class Ruleset:
     @property
     def rule_ids(self) -> tuple[str, ...]:
         return tuple(rule.id for rule in self.rules)
+
+    @property
+    def settings(self) -> dict[str, object]:
+        """Parameter values by name (None while a parameter is unset)."""
+        return {param.name: param.value for param in self.params}
+
+    @property
+    def skipped(self) -> tuple[tuple[str, str], ...]:
+        """Rules that cannot run, with the reason (an unset parameter)."""
+        return tuple((rule.id, rule.skip) for rule in self.rules if rule.skip is not None)
 
     def run_tests(self) -> tuple[RuleTestOutcome, ...]:
         """Run the ``test`` blocks written beside the rules, in order."""
@@ -206,6 +237,11 @@ class Ruleset:
             finding = _apply(self.rules[position], ctx)
             if finding is not None:
                 findings.append(finding)
+        for table in self.tables:
+            for rule in table.rules_for(facts, self.source):
+                finding = _apply(rule, ctx)
+                if finding is not None:
+                    findings.append(finding)
         return self._result(claim, earlier, facts, tuple(findings))
 
     def _result(
@@ -235,6 +271,8 @@ class Ruleset:
         return Result(
             ruleset_name=self.name,
             ruleset_version=self.version,
+            ruleset_hash=self.hash,
+            skipped=self.skipped,
             findings=findings,
             units=facts.units,
             outcome=outcome,
@@ -274,6 +312,23 @@ class Ruleset:
             else:
                 where = "the claim" if finding.claim_level else _lines(finding.lines)
                 lines.append(f"  => {finding.action} {where}: {finding.message}")
+        for table in self.tables:
+            kind = "PTP" if isinstance(table, PtpTable) else "MUE"
+            hits = list(table.rules_for(facts, self.source))
+            lines.append(f"table {table.file} ({kind}, {table.count} edits): {len(hits)} apply to this claim's codes")
+            for rule in hits:
+                trace = []
+                finding = _apply(rule, p.Context(facts, trace=trace))
+                lines.append(f"  edit {rule.id}: {rule.text}")
+                lines.extend(
+                    f"    {'' if step.held is None else '[held] ' if step.held else '[failed] '}{step.text}: {step.detail}"
+                    for step in trace
+                )
+                lines.append(
+                    "    => no finding"
+                    if finding is None
+                    else f"    => {finding.action} {_lines(finding.lines)}: {finding.message}"
+                )
         return "\n".join(lines)
 
 
@@ -347,6 +402,9 @@ def _in_effect(rule: CompiledRule, day: datetime.date) -> bool:
 def _apply(rule: CompiledRule, ctx: p.Context) -> Finding | None:
     """Solve one rule on the claim: one finding with every line it names, or None."""
     facts = ctx.facts
+    if rule.skip is not None:
+        ctx.note("skipped", None, rule.skip)
+        return None
     if rule.effective is not None and not _in_effect(rule, facts.claim.date_of_service):
         start, end = rule.effective
         ctx.note(f"effective {start} to {end or 'open'}", False, f"date of service {facts.claim.date_of_service}")
@@ -407,9 +465,24 @@ def _apply(rule: CompiledRule, ctx: p.Context) -> Finding | None:
     )
 
 
-def compile_rules(text: str, *, source: str = "<rules>") -> Ruleset:
+Resolver = Callable[[str, "str | None", "tuple[tuple[str, str | None], ...]", "Mapping[str, object]"], "Ruleset"]
+"""Finds and compiles a base ruleset: (name, version constraint, chain so far, params) -> Ruleset."""
+
+
+def compile_rules(
+    text: str,
+    *,
+    source: str = "<rules>",
+    params: Mapping[str, object] | None = None,
+    resolver: Resolver | None = None,
+    directory: str | os.PathLike[str] | None = None,
+) -> Ruleset:
     """Compile ``.rules`` text into a :class:`Ruleset`.
 
+    ``params`` gives values to the ruleset's ``param`` settings; ``directory`` is
+    where ``import``-ed tables are read from. A ruleset that
+    ``extends`` another finds its base with ``resolver`` (by default, among the
+    shipped rulesets and those of installed packages; see :func:`load_ruleset`).
     Raises :class:`~massagecodes.errors.RulesSyntaxError` or
     :class:`~massagecodes.errors.RulesSemanticError` listing every problem, each at
     ``source:line:column`` with the line and a caret.
@@ -418,26 +491,145 @@ def compile_rules(text: str, *, source: str = "<rules>") -> Ruleset:
         raise InputError([Problem("text", f"expected the rules as a str, got {describe(text)}")], what="argument")
     if not isinstance(source, str):
         raise InputError([Problem("source", f"expected a file name as a str, got {describe(source)}")], what="argument")
-    compiled = compile_document(parse(text, source=source), source=source, text=text)
+    if params is not None and not isinstance(params, Mapping):
+        raise InputError(
+            [Problem("params", f"expected a mapping of parameter names to values, got {describe(params)}")],
+            what="argument",
+        )
+    files = _folder_reader(Path(directory)) if directory is not None else None
+    return _compile(text, source=source, params=dict(params or {}), resolver=resolver, chain=(), files=files)
+
+
+FileReader = Callable[[str], bytes]
+
+
+def _folder_reader(folder: Path | Traversable) -> FileReader:
+    def read(name: str) -> bytes:
+        if not _PLAIN_FILE.fullmatch(name):
+            raise OSError(f"{name!r}: an imported table is a file name beside the ruleset (no folders)")
+        return (folder / name).read_bytes()
+
+    return read
+
+
+_PLAIN_FILE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def _tables(document: Document, *, source: str, text: str, files: FileReader | None) -> tuple[Table, ...]:
+    tables: list[Table] = []
+    for decl in document.declarations:
+        if not isinstance(decl, ImportDecl) or decl.kind.text not in ("ptp", "mue"):
+            continue
+        name = str(decl.path.value)
+        span = decl.path.span
+        line_text = source_lines(text)[span.line - 1]
+        try:
+            if files is None:
+                raise OSError(
+                    "a ruleset that imports tables is loaded from a file (load_rules, load_ruleset) or given directory="
+                )
+            data = files(name)
+        except OSError as error:
+            message = (
+                str(error)
+                if files is None or "beside" in str(error)
+                else f"cannot read {name!r}: {getattr(error, 'strerror', None) or error}"
+            )
+            raise RulesSemanticError(
+                [Diagnostic("MC215", message, source, span.line, span.column, span.end_column, line_text)]
+            ) from None
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        try:
+            loader = load_ptp if decl.kind.text == "ptp" else load_mue
+            tables.append(loader(data, file=name, source=source, digest=digest))
+        except UnicodeDecodeError:
+            raise RulesSemanticError(
+                [
+                    Diagnostic(
+                        "MC215", f"{name} is not UTF-8 text", source, span.line, span.column, span.end_column, line_text
+                    )
+                ]
+            ) from None
+    return tuple(tables)
+
+
+def _compile(
+    text: str,
+    *,
+    source: str,
+    params: Mapping[str, object],
+    resolver: Resolver | None,
+    chain: tuple[tuple[str, str | None], ...],
+    lenient_params: bool = False,
+    files: FileReader | None = None,
+) -> Ruleset:
+    document = parse(text, source=source)
+    extends = next((item.value for item in document.header if item.key == "extends"), None)
+    base: Ruleset | None = None
+    if isinstance(extends, Extends):
+        if resolver is None:
+            from massagecodes._registry import default_resolver
+
+            resolver = default_resolver()
+        spec = str(extends.spec.value) if extends.spec is not None else None
+        own = next((item.value for item in document.header if item.key == "ruleset"), None)
+        own_version = next((item.value for item in document.header if item.key == "version"), None)
+        here = (
+            own.text if isinstance(own, Word) else "inline",
+            own_version.text if isinstance(own_version, Word) else None,
+        )
+        try:
+            base = resolver(extends.name.text, spec, (*chain, here), params)
+        except (RulesetNotFoundError, RulesetResolutionError) as error:
+            span = extends.span
+            line_text = source_lines(text)[span.line - 1] if span.line <= len(text.splitlines()) else ""
+            end = span.end_column if span.end_line == span.line else len(line_text) + 1
+            diagnostic = Diagnostic("MC214", str(error), source, span.line, span.column, end, line_text)
+            raise RulesSemanticError([diagnostic]) from None
+    declared = {decl.name.text for decl in document.declarations if isinstance(decl, ParamDecl)}
+    inherited = {param.name for param in base.params} if base is not None else set()
+    own_params = {name: value for name, value in params.items() if not lenient_params or name in declared | inherited}
+    compiled = compile_document(document, source=source, text=text, base=base, params=own_params)
     header = compiled.header
+    canonical = format_document(document)
+    digest = hashlib.sha256(b"massagecodes ruleset, language 1\n")
+    digest.update(canonical.encode("utf-8"))
+    bases: tuple[tuple[str, str | None, str], ...] = ()
+    if base is not None:
+        bases = ((base.name, base.version, base.hash), *base.bases)
+        digest.update(f"\nextends {base.name} {base.version} {base.hash}".encode())
+    for param in sorted(compiled.params, key=lambda item: item.name):
+        digest.update(f"\nparam {param.name} {param.type} {param.value}".encode())
+    tables = _tables(document, source=source, text=text, files=files)
+    for table in tables:
+        digest.update(f"\ntable {table.file} {table.digest}".encode())
+    if base is not None:
+        tables = (*base.tables, *tables)
     return Ruleset(
         name=header.name,
         version=header.version,
         language=header.language,
-        title=header.title,
-        effective=header.effective,
+        title=header.title if header.title is not None or base is None else base.title,
+        effective=header.effective if header.effective is not None or base is None else base.effective,
         citation=header.source_citation,
         unit_method=compiled.unit_method,
+        hash="sha256:" + digest.hexdigest(),
         catalog=compiled.catalog,
         regions=compiled.regions,
         rules=compiled.rules,
         tests=compiled.tests,
         source=source,
+        declared_codes=compiled.declared_codes,
+        groups=compiled.groups,
+        params=compiled.params,
+        bases=bases,
+        tables=tables,
     )
 
 
-def load_rules(path: str | os.PathLike[str]) -> Ruleset:
-    """Read and compile a ``.rules`` file (UTF-8, at most 16 MiB)."""
+def load_rules(path: str | os.PathLike[str], *, params: Mapping[str, object] | None = None) -> Ruleset:
+    """Read and compile a ``.rules`` file (UTF-8, at most 16 MiB); tables it imports
+    are read from the same folder."""
     location = Path(path)
     try:
         with location.open("rb") as handle:
@@ -456,4 +648,4 @@ def load_rules(path: str | os.PathLike[str]) -> Ruleset:
         raise InputError(
             [Problem(str(location), f"the file is not UTF-8 text (byte {error.start})")], what="rules file"
         ) from None
-    return compile_rules(text, source=str(location))
+    return compile_rules(text, source=str(location), params=params, directory=location.parent)

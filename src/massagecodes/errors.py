@@ -24,6 +24,8 @@ __all__ = [
     "RulesError",
     "RulesSemanticError",
     "RulesSyntaxError",
+    "RulesetNotFoundError",
+    "RulesetResolutionError",
     "UnknownCodeError",
 ]
 
@@ -152,3 +154,13 @@ class RulesSyntaxError(RulesError):
 class RulesSemanticError(RulesError):
     """The text parses but says something impossible: an unknown code, field or region,
     a duplicate rule id, a comparison of the wrong type (codes MC2xx)."""
+
+
+class RulesetNotFoundError(MassagecodesError, LookupError):
+    """No available ruleset matches a name, version constraint or date; the message
+    lists what is available."""
+
+
+class RulesetResolutionError(MassagecodesError, ValueError):
+    """Rulesets that cannot be put together: a cycle of ``extends``, two versions of
+    one ruleset in one resolution, or one version provided twice with different content."""

@@ -8,6 +8,7 @@ denote.
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Literal
 
 import attrs
@@ -37,10 +38,11 @@ class Word:
 
 @attrs.frozen
 class Value:
-    """A literal in a comparison: a word, a string, a whole number or a date."""
+    """A literal in a comparison: a word, a string, a whole number, a decimal, a date,
+    or a ``$parameter`` (``value`` is then its name, without the ``$``)."""
 
-    kind: Literal["word", "string", "number", "date"]
-    value: str | int | datetime.date
+    kind: Literal["word", "string", "number", "decimal", "date", "param"]
+    value: str | int | Decimal | datetime.date
     span: Span = attrs.field(eq=False)
 
 
@@ -55,11 +57,20 @@ class DateRange:
 
 
 @attrs.frozen
-class HeaderItem:
-    """``ruleset``, ``version``, ``language``, ``title``, ``effective``, ``source`` or ``units``."""
+class Extends:
+    """``extends NAME ["version constraint"]``."""
 
-    key: Literal["ruleset", "version", "language", "title", "effective", "source", "units"]
-    value: Word | Value | DateRange | UnitsSpec
+    name: Word
+    spec: Value | None
+    span: Span = attrs.field(eq=False)
+
+
+@attrs.frozen
+class HeaderItem:
+    """``ruleset``, ``version``, ``language``, ``title``, ``effective``, ``source``, ``units`` or ``extends``."""
+
+    key: Literal["ruleset", "version", "language", "title", "effective", "source", "units", "extends"]
+    value: Word | Value | DateRange | UnitsSpec | Extends
     span: Span = attrs.field(eq=False)
 
 
@@ -89,6 +100,33 @@ class GroupDecl:
 @attrs.frozen
 class RegionDecl:
     name: Word
+    span: Span = attrs.field(eq=False)
+
+
+@attrs.frozen
+class ParamDecl:
+    """``param $name TYPE [= default]``: a setting the caller may give at load time."""
+
+    name: Word  # without the $
+    type: Word  # number, money, date or flag
+    default: Value | None
+    span: Span = attrs.field(eq=False)
+
+
+@attrs.frozen
+class ImportDecl:
+    """``import ptp "file.csv"`` or ``import mue "file.csv"``: a CMS table beside the file."""
+
+    kind: Word
+    path: Value
+    span: Span = attrs.field(eq=False)
+
+
+@attrs.frozen
+class DisableStmt:
+    """``disable ID, ID``: rules inherited from the base ruleset that do not apply."""
+
+    ids: tuple[Word, ...]
     span: Span = attrs.field(eq=False)
 
 
@@ -125,10 +163,11 @@ class CodeTerm:
 
 @attrs.frozen
 class BilledByOther:
-    """The patient's history has this code by another provider on the same day."""
+    """The patient's history has this code on the same day (by another provider, when ``other``)."""
 
     ref: CodeRef
     span: Span = attrs.field(eq=False)
+    other: bool = True
 
 
 @attrs.frozen
@@ -199,7 +238,27 @@ class MeasureCond:
 
 @attrs.frozen
 class VisitsCond:
+    """``visits this year ...`` (``year``), ``visits ...`` (``all``), or
+    ``months since first visit ...`` (``months``)."""
+
     comparison: Comparison
+    span: Span = attrs.field(eq=False)
+    scope: Literal["year", "all", "months"] = "year"
+
+
+@attrs.frozen
+class ChargesCond:
+    """``charges this year ...``: the patient's charges in the claim's calendar year."""
+
+    comparison: Comparison
+    span: Span = attrs.field(eq=False)
+
+
+@attrs.frozen
+class FlagCond:
+    """``$name``: a yes/no setting."""
+
+    name: Word
     span: Span = attrs.field(eq=False)
 
 
@@ -249,6 +308,8 @@ Condition = (
     | DocumentedCond
     | MeasureCond
     | VisitsCond
+    | ChargesCond
+    | FlagCond
     | Not
     | And
     | Or
@@ -260,7 +321,7 @@ Condition = (
 
 @attrs.frozen
 class Requirement:
-    kind: Literal["referral", "authorization", "documentation", "modifier"]
+    kind: Literal["referral", "authorization", "diagnosis", "documentation", "modifier"]
     element: Word | None = None  # documentation element
     modifiers: tuple[Word, ...] = ()
     target: Word | None = None  # modifier target
@@ -330,7 +391,7 @@ class TestBlock:
 
 # ---- the file --------------------------------------------------------------------------
 
-Declaration = CodeDecl | GroupDecl | RegionDecl | AliasDecl
+Declaration = CodeDecl | GroupDecl | RegionDecl | AliasDecl | ParamDecl | ImportDecl
 
 
 @attrs.frozen
@@ -341,3 +402,4 @@ class Document:
     declarations: tuple[Declaration, ...]
     rules: tuple[Rule, ...]
     tests: tuple[TestBlock, ...]
+    disables: tuple[DisableStmt, ...] = ()

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Literal, Protocol
 
 import attrs
 
@@ -26,11 +27,12 @@ from massagecodes._codes import (
 )
 from massagecodes._lang import _ast as ast
 from massagecodes._lang import _predicates as p
+from massagecodes._lang._parse import source_lines
 from massagecodes._lang._printer import condition_text, rule_line
 from massagecodes._model import DocElement, License, PayerKind, SoapPart
 from massagecodes._regions import DEFAULT_REGIONS, RegionVocabulary, normalize
 from massagecodes._text import did_you_mean
-from massagecodes.errors import Diagnostic, RulesSemanticError
+from massagecodes.errors import Diagnostic, InputError, Problem, RulesSemanticError
 from massagecodes.units import CMS, PER_CODE, UnitMethod
 
 LANGUAGE_VERSIONS = (1,)
@@ -70,7 +72,7 @@ class Target:
 class Requirement:
     """What REQUIRE asks for; ``missing`` says which lines lack it (None: nothing lacks)."""
 
-    kind: Literal["referral", "authorization", "documentation", "modifier"]
+    kind: Literal["referral", "authorization", "diagnosis", "documentation", "modifier"]
     element: str = ""
     modifiers: frozenset[str] = frozenset()
     selector: p.LineSelector | None = None
@@ -87,6 +89,11 @@ class Requirement:
         claim = ctx.facts.claim
         if self.kind in ("referral", "authorization"):
             return None if getattr(claim, self.kind) is not None else bound
+        if self.kind == "diagnosis":
+            if not claim.diagnoses:
+                return bound
+            lacking = tuple(i for i in ctx.targets if not claim.lines[i].diagnosis_pointers)
+            return lacking if lacking else None
         if self.kind == "documentation":
             documentation = claim.documentation
             present: set[str] = set()
@@ -125,6 +132,46 @@ class CompiledRule:
     source: str
     line: int
     column: int
+    skip: str | None = None  # why the rule cannot run (an unset parameter), or None
+
+
+ParamType = Literal["number", "money", "date", "flag"]
+PARAM_TYPES: tuple[ParamType, ...] = ("number", "money", "date", "flag")
+
+
+@attrs.frozen
+class Param:
+    """A ruleset setting: its type and value (None while unset)."""
+
+    name: str
+    type: ParamType
+    value: int | Decimal | datetime.date | bool | None
+
+
+def param_value(param_type: ParamType, raw: object) -> int | Decimal | datetime.date | bool | None:
+    """A caller's value for a parameter as its type, or None when it does not fit."""
+    if param_type == "number":
+        return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0 else None
+    if param_type == "money":
+        if (isinstance(raw, Decimal | int) and not isinstance(raw, bool)) or (
+            isinstance(raw, str) and re.fullmatch(r"[0-9]+(\.[0-9]{1,2})?", raw)
+        ):
+            value = Decimal(raw)
+        else:
+            return None
+        return value if value.is_finite() and value >= 0 else None
+    if param_type == "date":
+        if isinstance(raw, datetime.date) and not isinstance(raw, datetime.datetime):
+            return raw
+        if isinstance(raw, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+            try:
+                return datetime.date.fromisoformat(raw)
+            except ValueError:
+                return None
+        return None
+    if isinstance(raw, bool):
+        return raw
+    return {"yes": True, "no": False}.get(raw) if isinstance(raw, str) else None
 
 
 @attrs.frozen
@@ -144,11 +191,14 @@ class Compiled:
     header: Header
     rules: tuple[CompiledRule, ...]
     catalog: CodeCatalog
-    declared_codes: tuple[str, ...]
+    declared_codes: tuple[CodeInfo, ...]
     groups: tuple[tuple[str, tuple[str, ...]], ...]
     regions: RegionVocabulary
     unit_method: UnitMethod
+    params: tuple[Param, ...]
     tests: tuple[ast.TestBlock, ...]
+    extends: tuple[str, str | None] | None  # the base ruleset's name and version constraint
+    imports: tuple[tuple[str, str], ...]  # (ptp|mue, file) in source order
     document: ast.Document = attrs.field(eq=False, repr=False)
 
 
@@ -170,16 +220,39 @@ class _Scope:
         return tuple(slot for slot, term, positive in self.terms if term & codes and (positive or not positive_only))
 
 
+class Base(Protocol):
+    """What a ruleset inherits from the ruleset it extends."""
+
+    @property
+    def declared_codes(self) -> tuple[CodeInfo, ...]: ...
+    @property
+    def groups(self) -> tuple[tuple[str, tuple[str, ...]], ...]: ...
+    @property
+    def regions(self) -> RegionVocabulary: ...
+    @property
+    def unit_method(self) -> UnitMethod: ...
+    @property
+    def params(self) -> tuple[Param, ...]: ...
+    @property
+    def rules(self) -> tuple[CompiledRule, ...]: ...
+
+
 class _Compiler:
-    def __init__(self, document: ast.Document, source: str, text: str) -> None:
+    def __init__(
+        self, document: ast.Document, source: str, text: str, *, base: Base | None, params: Mapping[str, object]
+    ) -> None:
         self.document = document
         self.source = source
-        self.lines = text.splitlines()
+        self.lines = source_lines(text)
         self.diagnostics: list[Diagnostic] = []
-        self.declared: dict[str, CodeInfo] = {}
-        self.groups: dict[str, tuple[str, ...]] = {}
-        self.regions = DEFAULT_REGIONS
-        self.method = CMS
+        self.base = base
+        self.declared: dict[str, CodeInfo] = {info.code: info for info in base.declared_codes} if base else {}
+        self.groups: dict[str, tuple[str, ...]] = dict(base.groups) if base else {}
+        self.regions = base.regions if base else DEFAULT_REGIONS
+        self.method = base.unit_method if base else CMS
+        self.params: dict[str, Param] = {param.name: param for param in base.params} if base else {}
+        self.given = dict(params)
+        self.unset: set[str] = set()
 
     # ---- diagnostics
     def error(self, code: str, message: str, span: ast.Span, hint: str | None = None) -> None:
@@ -193,7 +266,11 @@ class _Compiler:
 
     @staticmethod
     def _hint(word: str, candidates: Iterable[str]) -> str | None:
-        close = did_you_mean(word, candidates)
+        listed = list(candidates)
+        same = [candidate for candidate in listed if candidate.casefold() == word.casefold()]
+        if same:
+            return f'did you mean "{same[0]}"?'
+        close = did_you_mean(word, listed)
         return close.strip(" ()") if close else None
 
     # ---- header and declarations
@@ -241,6 +318,8 @@ class _Compiler:
             elif item.key == "effective":
                 assert isinstance(item.value, ast.DateRange)
                 values["effective"] = self.date_range(item.value)
+            elif item.key == "extends":
+                pass  # resolved before compiling (see compile_document)
             else:
                 assert isinstance(item.value, ast.UnitsSpec)
                 self.method = self.unit_method(item.value)
@@ -328,6 +407,70 @@ class _Compiler:
                     continue
                 codes = [word.text for word in decl.codes if self.code_word(word)]
                 self.groups[decl.name.text] = tuple(codes)
+        for decl in self.document.declarations:
+            if isinstance(decl, ast.ParamDecl):
+                self.param_decl(decl, first)
+            elif isinstance(decl, ast.ImportDecl) and decl.kind.text not in ("ptp", "mue"):
+                self.error(
+                    "MC206",
+                    f'unknown table kind "{decl.kind.text}"; expected ptp or mue',
+                    decl.kind.span,
+                    self._hint(decl.kind.text, ("ptp", "mue")),
+                )
+        for name, value in self.given.items():
+            if name not in self.params:
+                continue  # reported by the caller-facing check in compile_document
+            param = self.params[name]
+            typed = param_value(param.type, value)
+            if typed is not None:
+                self.params[name] = Param(name, param.type, typed)
+
+    def param_decl(self, decl: ast.ParamDecl, first: dict[tuple[str, str], ast.Span]) -> None:
+        name = decl.name.text
+        if self._twice(first, "param", name, decl.name.span):
+            return
+        if self.base is not None and any(param.name == name for param in self.base.params):
+            self.error(
+                "MC208",
+                f"${name} is declared by the base ruleset; give its value when loading (params=...)",
+                decl.name.span,
+            )
+            return
+        kind = decl.type.text
+        if kind not in PARAM_TYPES:
+            self.error(
+                "MC206",
+                f'unknown parameter type "{kind}"; expected number, money, date or flag',
+                decl.type.span,
+                self._hint(kind, PARAM_TYPES),
+            )
+            return
+        value = None
+        if decl.default is not None:
+            raw: object = decl.default.value
+            if decl.default.kind == "decimal":
+                raw = str(decl.default.value)
+            value = param_value(kind, raw)
+            if value is None or decl.default.kind == "param":
+                self.error("MC205", f"the default of ${name} is not a {kind}", decl.default.span)
+        inherited = self.params.get(name)
+        if inherited is not None and inherited.type != kind:
+            self.error("MC205", f"${name} is a {inherited.type} in the base ruleset, not a {kind}", decl.type.span)
+        self.params[name] = Param(name, kind, value if value is not None else (inherited.value if inherited else None))
+
+    def param(self, word: ast.Word | ast.Value, kinds: Sequence[ParamType], what: str) -> object:
+        """The value of ``$name`` for a comparison that takes ``kinds``; records unset ones."""
+        name = str(word.text if isinstance(word, ast.Word) else word.value)
+        param = self.params.get(name)
+        if param is None:
+            self.error("MC206", f"unknown parameter ${name}", word.span, self._hint(name, self.params))
+            return None
+        if param.type not in kinds:
+            self.error("MC205", f"${name} is a {param.type}; {what} needs a {' or '.join(kinds)}", word.span)
+            return None
+        if param.value is None:
+            self.unset.add(name)
+        return param.value
 
     def _twice(self, first: dict[tuple[str, str], ast.Span], kind: str, name: str, span: ast.Span) -> bool:
         key = (kind, name)
@@ -453,7 +596,9 @@ class _Compiler:
                 )
             return p.all_of(*items, relations=relations, text=text)
         if isinstance(node, ast.BilledByOther):
-            return p.BilledByOtherPred(self.code_selector(node.ref, scope, positive=positive and not in_unless), text)
+            return p.BilledByOtherPred(
+                self.code_selector(node.ref, scope, positive=positive and not in_unless), text, node.other
+            )
         if isinstance(node, ast.ModifierCond):
             modifiers = self.modifier_words(node.modifiers)
             selector = self.selector(
@@ -471,8 +616,18 @@ class _Compiler:
             return p.DocumentedPred(node.element.text, text)
         if isinstance(node, ast.MeasureCond):
             return self.measure(node, scope, text, positive=positive and not in_unless)
+        if isinstance(node, ast.ChargesCond):
+            return p.ChargesPred(self.op(node.comparison), self.money(node.comparison, "charges"), text)
+        if isinstance(node, ast.FlagCond):
+            value = self.param(node.name, ("flag",), "a condition")
+            return p.ConstPred(bool(value), text)
         assert isinstance(node, ast.VisitsCond)
-        return p.VisitsPred(node.comparison.op, self.number(node.comparison, "visits"), text)
+        what = "months" if node.scope == "months" else "visits"
+        return p.VisitsPred(self.op(node.comparison), self.number(node.comparison, what), text, node.scope)
+
+    @staticmethod
+    def op(comparison: ast.Comparison) -> str:
+        return {"is": "=", "is not": "!="}.get(comparison.op, comparison.op)
 
     def doc_word(self, word: ast.Word) -> None:
         if word.text not in _DOC_WORDS:
@@ -482,11 +637,28 @@ class _Compiler:
 
     def number(self, comparison: ast.Comparison, what: str) -> int:
         value = comparison.values[0]
-        if comparison.op in ("is", "is not") or len(comparison.values) != 1 or value.kind != "number":
+        if comparison.op in ("is", "is not") or len(comparison.values) != 1 or value.kind not in ("number", "param"):
             self.error("MC205", f"{what} are compared with a whole number, as in >= 8", comparison.span)
             return 0
+        if value.kind == "param":
+            found = self.param(value, ("number",), what)
+            return found if isinstance(found, int) else 0
         assert isinstance(value.value, int)
         return value.value
+
+    def money(self, comparison: ast.Comparison, what: str) -> Decimal:
+        value = comparison.values[0]
+        if (
+            comparison.op in ("is", "is not")
+            or len(comparison.values) != 1
+            or value.kind not in ("number", "decimal", "param")
+        ):
+            self.error("MC205", f"{what} are compared with an amount, as in > 2410.00", comparison.span)
+            return Decimal(0)
+        if value.kind == "param":
+            found = self.param(value, ("money", "number"), what)
+            return Decimal(found) if isinstance(found, int | Decimal) and not isinstance(found, bool) else Decimal(0)
+        return Decimal(value.value)  # type: ignore[arg-type]
 
     def field(self, node: ast.FieldCond, text: str) -> p.Predicate:
         fields = _PAYER_FIELDS if node.subject == "payer" else _PROVIDER_FIELDS
@@ -574,7 +746,12 @@ class _Compiler:
             values = (self.number(comparison, name),)
             op = comparison.op if comparison.op not in ("is", "is not") else "="
         elif name == "date":
-            dates = [v.value for v in comparison.values if v.kind == "date"]
+            dates = [
+                v.value if v.kind == "date" else self.param(v, ("date",), "a date")
+                for v in comparison.values
+                if v.kind in ("date", "param")
+            ]
+            dates = [d if d is not None else datetime.date.min for d in dates]
             if len(dates) != len(comparison.values):
                 self.error("MC205", "a date is compared with a date (YYYY-MM-DD)", comparison.span)
             op = {"is": "=", "is not": "!="}.get(comparison.op, comparison.op)
@@ -617,6 +794,7 @@ class _Compiler:
         else:
             rule_id = f"rule-{order + 1}"
         scope = _Scope()
+        self.unset = set()
         before = len(self.diagnostics)
         condition = self.condition(rule.condition, scope)
         positives = [(slot, codes) for slot, codes, positive in scope.terms if positive]
@@ -650,6 +828,9 @@ class _Compiler:
             source=self.source,
             line=rule.span.line,
             column=rule.span.column,
+            skip=("parameter " + ", ".join(f"${name}" for name in sorted(self.unset)) + " is not set")
+            if self.unset
+            else None,
         )
 
     def action_targets(
@@ -683,6 +864,8 @@ class _Compiler:
                 selector = self.selector(requirement.target, scope, default="target")
                 target = default if requirement.target is None else Target(True)
                 return target, None, Requirement("modifier", modifiers=modifiers, selector=selector)
+            if requirement.kind == "diagnosis":
+                return default, None, Requirement("diagnosis")
             return Target(True), None, Requirement(requirement.kind)
         if action.kind == "BUNDLE":
             if action.target is None or action.target.text == "claim":
@@ -805,26 +988,97 @@ def _triggers(node: ast.Condition, compiler: _Compiler) -> frozenset[str] | None
     return None
 
 
-def compile_document(document: ast.Document, *, source: str, text: str) -> Compiled:
-    """Check and compile a parsed document; raise RulesSemanticError listing every problem."""
-    compiler = _Compiler(document, source, text)
+def compile_document(
+    document: ast.Document,
+    *,
+    source: str,
+    text: str,
+    base: Base | None = None,
+    params: Mapping[str, object] | None = None,
+) -> Compiled:
+    """Check and compile a parsed document; raise RulesSemanticError listing every problem.
+
+    ``base`` is the compiled ruleset this one ``extends`` (resolved by the caller);
+    ``params`` are the caller's values for the ruleset's parameters.
+    """
+    given = dict(params or {})
+    compiler = _Compiler(document, source, text, base=base, params=given)
     header = compiler.header()
+    extends_item = next((item for item in document.header if item.key == "extends"), None)
+    extends: tuple[str, str | None] | None = None
+    if extends_item is not None:
+        assert isinstance(extends_item.value, ast.Extends)
+        spec = extends_item.value.spec
+        extends = (extends_item.value.name.text, str(spec.value) if spec is not None else None)
     compiler.declarations()
+    _check_given_params(given, compiler.params)
     ids: dict[str, ast.Span] = {}
-    rules = [compiler.rule(rule, order, ids) for order, rule in enumerate(document.rules)]
-    compiler.tests([rule.id for rule in rules if rule is not None])
+    own = [compiler.rule(rule, order, ids) for order, rule in enumerate(document.rules)]
+    if base is not None:
+        for rule in document.rules:
+            if rule.id is None:
+                compiler.error(
+                    "MC213", "a ruleset that extends another gives each rule an id (rule ID ... end)", rule.span
+                )
+    disabled: dict[str, ast.Span] = {}
+    inherited = {rule.id for rule in base.rules} if base is not None else set()
+    for statement in document.disables:
+        for word in statement.ids:
+            if base is None:
+                compiler.error("MC213", "disable needs a base ruleset: add extends NAME", word.span)
+            elif word.text not in inherited:
+                compiler.error(
+                    "MC213",
+                    f'the base ruleset has no rule "{word.text}" to disable',
+                    word.span,
+                    compiler._hint(word.text, inherited),
+                )
+            elif word.text in ids:
+                compiler.error("MC213", f'rule "{word.text}" is both disabled and redefined here', word.span)
+            disabled[word.text] = word.span
+    mine = {rule.id: rule for rule in own if rule is not None}
+    merged: list[CompiledRule] = []
+    if base is not None:
+        merged.extend(mine.pop(rule.id, rule) for rule in base.rules if rule.id not in disabled)
+    merged.extend(rule for rule in own if rule is not None and rule.id in mine)
+    rules = tuple(attrs.evolve(rule, order=order) for order, rule in enumerate(merged))
+    compiler.tests([rule.id for rule in rules])
     if compiler.diagnostics:
         ordered = sorted(compiler.diagnostics, key=lambda d: (d.line, d.column))
         raise RulesSemanticError(ordered)
-    catalog = DEFAULT_CATALOG.with_codes(compiler.declared.values())
+    imports = tuple(
+        (decl.kind.text, str(decl.path.value)) for decl in document.declarations if isinstance(decl, ast.ImportDecl)
+    )
     return Compiled(
         header=header,
-        rules=tuple(rule for rule in rules if rule is not None),
-        catalog=catalog,
-        declared_codes=tuple(compiler.declared),
+        rules=rules,
+        catalog=DEFAULT_CATALOG.with_codes(compiler.declared.values()),
+        declared_codes=tuple(compiler.declared.values()),
         groups=tuple(compiler.groups.items()),
         regions=compiler.regions,
         unit_method=compiler.method,
+        params=tuple(compiler.params.values()),
         tests=document.tests,
+        extends=extends,
+        imports=imports,
         document=document,
     )
+
+
+def _check_given_params(given: Mapping[str, object], declared: Mapping[str, Param]) -> None:
+    """The caller's parameter values must name declared parameters and fit their types."""
+    problems = []
+    for name, value in given.items():
+        param = declared.get(name) if isinstance(name, str) else None
+        if param is None:
+            known = ", ".join(f"${known}" for known in declared) or "none"
+            problems.append(
+                Problem(
+                    f"params[{name!r}]",
+                    f"unknown parameter{did_you_mean(str(name), declared)}; this ruleset has: {known}",
+                )
+            )
+        elif param_value(param.type, value) is None:
+            problems.append(Problem(f"params[{name!r}]", f"expected a {param.type} for ${name}"))
+    if problems:
+        raise InputError(problems, what="parameters")

@@ -12,9 +12,11 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+import math
 import re
 import threading
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import lark
@@ -180,8 +182,14 @@ def _expected_list(expected: set[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
-def _line_text(text: str, line: int) -> str:
-    lines = text.splitlines()
+def source_lines(text: str) -> list[str]:
+    """The text's lines as the grammar counts them: split at newlines only (a form
+    feed or a Unicode line separator does not start a line)."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
+def _line_text(text: str | list[str], line: int) -> str:
+    lines = source_lines(text) if isinstance(text, str) else text
     return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
@@ -269,16 +277,36 @@ def _syntax_diagnostic(
         width = 1
 
     # An opened bracket that never closed: point at the opener.
+    position = offset_chars + (token.start_pos if isinstance(token.start_pos, int) else len(text) - offset_chars)
+    opener = _unclosed_opener(text, position)
     if expected & _CLOSERS:
-        position = offset_chars + (token.start_pos if isinstance(token.start_pos, int) else len(text) - offset_chars)
-        opener = _unclosed_opener(text, position)
-        if opener is not None and (at_end or kind in {"RULE", "TEST", "ARROW"} or expected <= _CLOSERS | {"COMMA"}):
+        if opener is not None and (
+            at_end or kind in {"RULE", "TEST", "ARROW"} or expected <= _CLOSERS | {"COMMA"} or opener[0] < line
+        ):
             opened_line, opened_column, char = opener
             closing = {"(": ")", "[": "]", "{": "}"}[char]
             return make("MC104", f'this "{char}" is never closed: add "{closing}"', 1, at=(opened_line, opened_column))
+        if opener is None:
+            expected -= _CLOSERS  # LALR merges look-aheads: offer no bracket when none is open
 
     if "END" in expected and kind == "$END":
         return make("MC107", 'a "rule" or "test" block must close with a line "end"', 1)
+
+    line_start = text.rfind("\n", 0, position) + 1
+    if (kind == "END" and "END" not in expected) or (at_end and text[line_start:position].strip() == "end"):
+        where = (line, text[line_start:position].index("end") + 1) if at_end else None
+        return make("MC100", 'this "end" closes no "rule" or "test" block', 3, at=where)
+
+    # A lower-case connective is read as a name; the error shows at the word after it.
+    previous = re.search(r"(?:^|[\s(])([A-Za-z]+)[ \t]+$", text[line_start:position])
+    if previous is not None and not at_end:
+        word = previous.group(1)
+        capital = _CONNECTIVES.get(word.lower())
+        if capital is not None and word != capital:
+            hint = f'did you mean "{capital}"?'
+            return make(
+                "MC105", "connectives are written in capitals", len(word), hint=hint, at=(line, previous.start(1) + 1)
+            )
 
     if expected & set(_ACTIONS) and kind not in _ACTIONS:
         upper = value.upper()
@@ -286,10 +314,12 @@ def _syntax_diagnostic(
             return make("MC102", "actions are written in capitals", width, hint=f'did you mean "{upper}"?')
         if at_end:
             return make("MC102", 'an action must follow "->": DENY, BUNDLE, REQUIRE or WARN', width)
-        suggestion = did_you_mean(upper, _ACTIONS)
-        if kind == "WORD" or suggestion:
-            hint = suggestion.strip(" ()") or None
-            return make("MC102", f'unknown action "{value}"; expected DENY, BUNDLE, REQUIRE or WARN', width, hint=hint)
+        close = did_you_mean(upper, _ACTIONS)
+        if kind == "WORD" or close:
+            action_hint = close.strip(" ()") or None
+            return make(
+                "MC102", f'unknown action "{value}"; expected DENY, BUNDLE, REQUIRE or WARN', width, hint=action_hint
+            )
 
     if "ARROW" in expected and (kind in _ACTIONS or value.upper() in _ACTIONS or at_end):
         return make("MC101", 'missing "->" between the condition and the action', width)
@@ -316,7 +346,8 @@ def _chunks(text: str) -> Iterator[tuple[int, int, str]]:
     Used only to report every syntax error after the whole-text parse failed: each
     item is parsed on its own, so an error in one does not hide the next.
     """
-    lines = text.splitlines(keepends=True)
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
     offsets = [0]
     for item in lines:
         offsets.append(offsets[-1] + len(item))
@@ -374,6 +405,7 @@ def parse(text: str, *, source: str = "<rules>") -> ast.Document:
     """Parse a ``.rules`` text into a :class:`~massagecodes._lang._ast.Document`."""
     if not isinstance(text, str):
         raise TypeError("rules text must be a str")
+    text = text.removeprefix("\ufeff")  # a byte-order mark some editors write: not content
     if len(text.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
         raise RulesSyntaxError(
             [_diagnostic(source, "", "MC109", f"the text is larger than {MAX_SOURCE_BYTES} bytes", 1, 1, 1)]
@@ -393,9 +425,17 @@ def _too_deep(deep: _TooDeepError, source: str, text: str, line_offset: int) -> 
     return _diagnostic(source, text, "MC108", f"brackets are nested more than {MAX_DEPTH} deep", line, column, 1)
 
 
+MAX_SYNTAX_ERRORS = 100
+
+
 def _all_syntax_errors(text: str, source: str) -> list[Diagnostic]:
     diagnostics: list[Diagnostic] = []
     for first_line, offset, chunk in _chunks(text):
+        if len(diagnostics) >= MAX_SYNTAX_ERRORS:
+            line = first_line + 1
+            message = f"stopped after {MAX_SYNTAX_ERRORS} syntax errors; fix these and compile again"
+            diagnostics.append(_diagnostic(source, text, "MC112", message, line, 1, 1))
+            break
         try:
             _parser().parse(chunk)
         except _TooDeepError as deep:
@@ -413,10 +453,11 @@ def _all_syntax_errors(text: str, source: str) -> list[Diagnostic]:
 
 
 class _BadStringError(Exception):
-    def __init__(self, token: Token, reason: str) -> None:
+    def __init__(self, token: Token, reason: str, code: str = "MC110") -> None:
         super().__init__(reason)
         self.token = token
         self.reason = reason
+        self.code = code
 
 
 def _span_of(item: Any) -> ast.Span:
@@ -452,6 +493,16 @@ def _string(token: Token) -> str:
     return value
 
 
+MAX_NUMBER_DIGITS = 15
+
+
+def _int(token: Token) -> int:
+    text = str(token)
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise _BadStringError(token, f"this number is too large (at most {MAX_NUMBER_DIGITS} digits)", "MC111")
+    return int(text)
+
+
 def _date(token: Token) -> datetime.date:
     try:
         return datetime.date.fromisoformat(str(token))
@@ -479,7 +530,7 @@ class _ToAst(Transformer_NonRecursive[Token, Any]):
         return ast.HeaderItem("version", _word(c[1]), _meta_span(meta))
 
     def language_stmt(self, meta: Any, c: list[Any]) -> ast.HeaderItem:
-        return ast.HeaderItem("language", ast.Value("number", int(c[1]), _span_of(c[1])), _meta_span(meta))
+        return ast.HeaderItem("language", ast.Value("number", _int(c[1]), _span_of(c[1])), _meta_span(meta))
 
     def title_stmt(self, meta: Any, c: list[Any]) -> ast.HeaderItem:
         return ast.HeaderItem("title", ast.Value("string", _string(c[1]), _span_of(c[1])), _meta_span(meta))
@@ -498,10 +549,26 @@ class _ToAst(Transformer_NonRecursive[Token, Any]):
 
     def units_stmt(self, meta: Any, c: list[Any]) -> ast.HeaderItem:
         numbers = _tokens(c, "NUMBER")
-        threshold = ast.Value("number", int(numbers[0]), _span_of(numbers[0])) if numbers else None
-        unit = ast.Value("number", int(numbers[1]), _span_of(numbers[1])) if len(numbers) > 1 else None
+        threshold = ast.Value("number", _int(numbers[0]), _span_of(numbers[0])) if numbers else None
+        unit = ast.Value("number", _int(numbers[1]), _span_of(numbers[1])) if len(numbers) > 1 else None
         spec = ast.UnitsSpec(_word(c[1]), threshold, unit, _meta_span(meta))
         return ast.HeaderItem("units", spec, _meta_span(meta))
+
+    # ---- composition, settings, tables
+    def extends_stmt(self, meta: Any, c: list[Any]) -> ast.HeaderItem:
+        spec = ast.Value("string", _string(c[2]), _span_of(c[2])) if c[2] is not None else None
+        return ast.HeaderItem("extends", ast.Extends(_word(c[1]), spec, _meta_span(meta)), _meta_span(meta))
+
+    def disable_stmt(self, meta: Any, c: list[Any]) -> ast.DisableStmt:
+        return ast.DisableStmt(tuple(_word(w) for w in _tokens(c, "WORD")), _meta_span(meta))
+
+    def param_decl(self, meta: Any, c: list[Any]) -> ast.ParamDecl:
+        name = ast.Word(str(c[1])[1:], _span_of(c[1]))
+        default = c[4] if len(c) > 4 else None
+        return ast.ParamDecl(name, _word(c[2]), default, _meta_span(meta))
+
+    def import_stmt(self, meta: Any, c: list[Any]) -> ast.ImportDecl:
+        return ast.ImportDecl(_word(c[1]), ast.Value("string", _string(c[2]), _span_of(c[2])), _meta_span(meta))
 
     # ---- declarations
     def code_decl(self, meta: Any, c: list[Any]) -> ast.CodeDecl:
@@ -583,6 +650,9 @@ class _ToAst(Transformer_NonRecursive[Token, Any]):
     def require_referral(self, meta: Any, c: list[Any]) -> ast.Requirement:
         return ast.Requirement("referral", span=_meta_span(meta))
 
+    def require_diagnosis(self, meta: Any, c: list[Any]) -> ast.Requirement:
+        return ast.Requirement("diagnosis", span=_meta_span(meta))
+
     def require_authorization(self, meta: Any, c: list[Any]) -> ast.Requirement:
         return ast.Requirement("authorization", span=_meta_span(meta))
 
@@ -632,6 +702,21 @@ class _ToAst(Transformer_NonRecursive[Token, Any]):
 
     def billed_by_other(self, meta: Any, c: list[Any]) -> ast.BilledByOther:
         return ast.BilledByOther(c[0], _meta_span(meta))
+
+    def billed_same_day(self, meta: Any, c: list[Any]) -> ast.BilledByOther:
+        return ast.BilledByOther(c[0], _meta_span(meta), other=False)
+
+    def all_visits_atom(self, meta: Any, c: list[Any]) -> ast.VisitsCond:
+        return ast.VisitsCond(c[1], _meta_span(meta), scope="all")
+
+    def months_atom(self, meta: Any, c: list[Any]) -> ast.VisitsCond:
+        return ast.VisitsCond(c[4], _meta_span(meta), scope="months")
+
+    def charges_atom(self, meta: Any, c: list[Any]) -> ast.ChargesCond:
+        return ast.ChargesCond(c[3], _meta_span(meta))
+
+    def flag_atom(self, meta: Any, c: list[Any]) -> ast.FlagCond:
+        return ast.FlagCond(ast.Word(str(c[0])[1:], _span_of(c[0])), _meta_span(meta))
 
     def code_name(self, meta: Any, c: list[Any]) -> ast.CodeRef:
         return ast.CodeRef((_word(c[0]),), False, _meta_span(meta))
@@ -701,9 +786,13 @@ class _ToAst(Transformer_NonRecursive[Token, Any]):
         if token.type == "STRING":
             return ast.Value("string", _string(token), span)
         if token.type == "NUMBER":
-            return ast.Value("number", int(token), span)
+            return ast.Value("number", _int(token), span)
         if token.type == "DATE":
             return ast.Value("date", _date(token), span)
+        if token.type == "DECIMAL":
+            return ast.Value("decimal", Decimal(str(token)), span)
+        if token.type == "PARAM_REF":
+            return ast.Value("param", str(token)[1:], span)
         return ast.Value("word", str(token), span)
 
     # ---- tests
@@ -743,7 +832,7 @@ class _ToAst(Transformer_NonRecursive[Token, Any]):
         return str(c[0])
 
     def line_numbers(self, meta: Any, c: list[Any]) -> tuple[int, ...]:
-        return tuple(int(n) for n in _tokens(c, "NUMBER"))
+        return tuple(_int(n) for n in _tokens(c, "NUMBER"))
 
     def json_value(self, meta: Any, c: list[Any]) -> Any:
         return c[0]
@@ -762,7 +851,12 @@ class _ToAst(Transformer_NonRecursive[Token, Any]):
 
     def json_number(self, meta: Any, c: list[Any]) -> Any:
         text = str(c[0])
-        return int(text) if re.fullmatch(r"-?[0-9]+", text) else float(text)
+        if re.fullmatch(r"-?[0-9]+", text):
+            return _int(c[0])
+        number = float(text)
+        if not math.isfinite(number):
+            raise _BadStringError(c[0], "this number is too large", "MC111")
+        return number
 
     def json_true(self, meta: Any, c: list[Any]) -> bool:
         return True
@@ -777,11 +871,16 @@ class _ToAst(Transformer_NonRecursive[Token, Any]):
         nodes = _nodes(c)
         header = tuple(n for n in nodes if isinstance(n, ast.HeaderItem))
         declarations = tuple(
-            n for n in nodes if isinstance(n, ast.CodeDecl | ast.GroupDecl | ast.RegionDecl | ast.AliasDecl)
+            n
+            for n in nodes
+            if isinstance(
+                n, ast.CodeDecl | ast.GroupDecl | ast.RegionDecl | ast.AliasDecl | ast.ParamDecl | ast.ImportDecl
+            )
         )
         rules = tuple(n for n in nodes if isinstance(n, ast.Rule))
         tests = tuple(n for n in nodes if isinstance(n, ast.TestBlock))
-        return ast.Document(header, declarations, rules, tests)
+        disables = tuple(n for n in nodes if isinstance(n, ast.DisableStmt))
+        return ast.Document(header, declarations, rules, tests, disables)
 
 
 def _to_document(tree: Tree[Token], source: str, text: str) -> ast.Document:
@@ -793,14 +892,14 @@ def _to_document(tree: Tree[Token], source: str, text: str) -> ast.Document:
             span = _span_of(bad.token)
             width = span.end_column - span.column if span.end_line == span.line else 1
             raise RulesSyntaxError(
-                [_diagnostic(source, text, "MC110", bad.reason, span.line, span.column, width)]
+                [_diagnostic(source, text, bad.code, bad.reason, span.line, span.column, width)]
             ) from None
         raise
     except _BadStringError as bad:
         span = _span_of(bad.token)
         width = span.end_column - span.column if span.end_line == span.line else 1
         raise RulesSyntaxError(
-            [_diagnostic(source, text, "MC110", bad.reason, span.line, span.column, width)]
+            [_diagnostic(source, text, bad.code, bad.reason, span.line, span.column, width)]
         ) from None
     assert isinstance(document, ast.Document)
     return document

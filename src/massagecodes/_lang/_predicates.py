@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
 import attrs
@@ -215,15 +216,23 @@ class AllOf(Predicate):
     text: str = attrs.field(default="", eq=False)
 
     def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
-        return self._from(0, ctx, env)
-
-    def _from(self, position: int, ctx: Context, env: Env) -> Iterator[Env]:
-        if position == len(self.items):
+        # A join over the items, kept on an explicit stack: a chain of thousands of
+        # terms must not use thousands of Python frames.
+        items = self.items
+        if not items:
             if all(relation.holds(ctx, env) for relation in self.relations):
                 yield env
             return
-        for bound in self.items[position].solve(ctx, env):
-            yield from self._from(position + 1, ctx, bound)
+        stack = [items[0].solve(ctx, env)]
+        while stack:
+            bound = next(stack[-1], None)
+            if bound is None:
+                stack.pop()
+            elif len(stack) == len(items):
+                if all(relation.holds(ctx, bound) for relation in self.relations):
+                    yield bound
+            else:
+                stack.append(items[len(stack)].solve(ctx, bound))
 
 
 @attrs.frozen
@@ -502,23 +511,104 @@ class TotalPred(Predicate):
             yield env
 
 
+def _visit_days(facts: Facts) -> set[datetime.date]:
+    days = set(facts.dates)
+    for earlier in facts.history:
+        days.update(earlier.line_date(index) for index in range(len(earlier.lines)))
+    return days
+
+
+def _months_between(first: datetime.date, last: datetime.date) -> int:
+    """Whole calendar months from ``first`` to ``last`` (2025-01-15 to 2025-02-14 is 0)."""
+    months = (last.year - first.year) * 12 + (last.month - first.month)
+    return months - 1 if last.day < first.day else months
+
+
+@attrs.frozen
+class DayUnitsPred(Predicate):
+    """The units of ``code`` on one date of service exceed ``limit``; binds those lines."""
+
+    code: str
+    limit: int
+    slot: int
+    text: str = attrs.field(eq=False)
+
+    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+        facts = ctx.facts
+        by_day: dict[datetime.date, list[int]] = {}
+        for index in facts.by_code.get(self.code, ()):
+            by_day.setdefault(facts.dates[index], []).append(index)
+        over = []
+        for day, indexes in sorted(by_day.items()):
+            total = sum(facts.units[index] or 0 for index in indexes)
+            if total > self.limit:
+                over.extend(indexes)
+            ctx.note(self.text, total > self.limit, f"{day}: {total} units")
+        for index in over:
+            yield (*env[: self.slot], index, *env[self.slot + 1 :])
+
+
 @attrs.frozen
 class VisitsPred(Predicate):
-    """Visits (distinct dates of service) this calendar year, this claim included."""
+    """Visits (distinct dates of service, this claim included): this calendar year
+    (``year``), ever (``all``), or whole months since the first one (``months``)."""
 
     op: str
     value: int
+    text: str = attrs.field(eq=False)
+    scope: Literal["year", "all", "months"] = "year"
+
+    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+        facts = ctx.facts
+        day = facts.claim.date_of_service
+        days = _visit_days(facts)
+        if self.scope == "year":
+            count = sum(1 for visit in days if visit.year == day.year)
+            detail = f"{count} visits in {day.year}"
+        elif self.scope == "all":
+            count = len(days)
+            detail = f"{count} visits"
+        else:
+            count = _months_between(min(days), day)
+            detail = f"{count} whole months since {min(days)}"
+        held = _OPS[self.op](count, self.value)
+        ctx.note(self.text, held, detail)
+        if held:
+            yield env
+
+
+@attrs.frozen
+class ChargesPred(Predicate):
+    """The patient's charges in the claim's calendar year (this claim and the history)."""
+
+    op: str
+    value: Decimal
     text: str = attrs.field(eq=False)
 
     def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
         facts = ctx.facts
         year = facts.claim.date_of_service.year
-        days = {day for day in facts.dates if day.year == year}
-        for earlier in facts.history:
-            days.update(day for index in range(len(earlier.lines)) if (day := earlier.line_date(index)).year == year)
-        held = _OPS[self.op](len(days), self.value)
-        ctx.note(self.text, held, f"{len(days)} visits in {year}")
+        total = Decimal(0)
+        for claim in (facts.claim, *facts.history):
+            for index, line in enumerate(claim.lines):
+                if line.charge is not None and claim.line_date(index).year == year:
+                    total += line.charge
+        held = _OPS[self.op](total, self.value)
+        ctx.note(self.text, held, f"{total} charged in {year}")
         if held:
+            yield env
+
+
+@attrs.frozen
+class ConstPred(Predicate):
+    """A yes/no setting: holds when it is yes."""
+
+    value: bool
+    text: str = attrs.field(eq=False)
+
+    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+        ctx.note(self.text, self.value, "yes" if self.value else "no")
+        if self.value:
             yield env
 
 
@@ -528,6 +618,7 @@ class BilledByOtherPred(Predicate):
 
     selector: LineSelector
     text: str = attrs.field(eq=False)
+    other: bool = True
 
     def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
         facts = ctx.facts
@@ -536,16 +627,13 @@ class BilledByOtherPred(Predicate):
         def other_provider(index: int) -> bool:
             code, day = facts.codes[index], facts.dates[index]
             return any(
-                earlier.provider.npi != npi
+                (earlier.provider.npi != npi or not self.other)
                 and any(line.code == code and earlier.line_date(i) == day for i, line in enumerate(earlier.lines))
                 for earlier in facts.history
             )
 
         results, _, passed = self.selector.solve(ctx, env, other_provider)
-        detail = (
-            f"{_lines_text(passed)} billed by another provider that day"
-            if passed
-            else "no other provider billed it that day"
-        )
+        who = "another provider" if self.other else "an earlier claim"
+        detail = f"{_lines_text(passed)} billed by {who} that day" if passed else f"not billed by {who} that day"
         ctx.note(self.text, bool(results), detail)
         yield from results

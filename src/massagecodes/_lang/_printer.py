@@ -18,6 +18,8 @@ def string(value: str) -> str:
 def value_text(value: ast.Value) -> str:
     if value.kind == "string":
         return string(str(value.value))
+    if value.kind == "param":
+        return f"${value.value}"
     if isinstance(value.value, datetime.date):
         return value.value.isoformat()
     return str(value.value)
@@ -37,7 +39,8 @@ def condition_text(node: ast.Condition) -> str:
     if isinstance(node, ast.CodeTerm):
         return ref_text(node.ref)
     if isinstance(node, ast.BilledByOther):
-        return f"{ref_text(node.ref)} billed by another provider on the same day"
+        who = " by another provider" if node.other else ""
+        return f"{ref_text(node.ref)} billed{who} on the same day"
     if isinstance(node, ast.ModifierCond):
         text = "modifier " + " or ".join(word.text for word in node.modifiers)
         return text + (f" on {node.target.text}" if node.target is not None else "")
@@ -56,7 +59,12 @@ def condition_text(node: ast.Condition) -> str:
             measure += f" of {ref_text(node.of)}"
         return f"{measure} {comparison_text(node.comparison)}"
     if isinstance(node, ast.VisitsCond):
-        return f"visits this year {comparison_text(node.comparison)}"
+        measure = {"year": "visits this year", "all": "visits", "months": "months since first visit"}[node.scope]
+        return f"{measure} {comparison_text(node.comparison)}"
+    if isinstance(node, ast.ChargesCond):
+        return f"charges this year {comparison_text(node.comparison)}"
+    if isinstance(node, ast.FlagCond):
+        return f"${node.name.text}"
     if isinstance(node, ast.Not):
         return f"NOT {condition_text(node.item)}"
     if isinstance(node, ast.Paren):
@@ -105,11 +113,14 @@ def _range_text(value: ast.DateRange) -> str:
     return f"{value.start.isoformat()} to {value.end.isoformat()}"
 
 
-_HEADER_ORDER = ("ruleset", "version", "language", "title", "effective", "source", "units")
+_HEADER_ORDER = ("ruleset", "version", "language", "title", "effective", "source", "extends", "units")
 
 
 def header_text(item: ast.HeaderItem) -> str:
     value = item.value
+    if isinstance(value, ast.Extends):
+        spec = f" {value_text(value.spec)}" if value.spec is not None else ""
+        return f"extends {value.name.text}{spec}"
     if isinstance(value, ast.DateRange):
         return f"{item.key} {_range_text(value)}"
     if isinstance(value, ast.UnitsSpec):
@@ -132,6 +143,11 @@ def declaration_text(decl: ast.Declaration) -> str:
         return f"group {decl.name.text} = " + ", ".join(word.text for word in decl.codes)
     if isinstance(decl, ast.RegionDecl):
         return f"region {decl.name.text}"
+    if isinstance(decl, ast.ParamDecl):
+        default = f" = {value_text(decl.default)}" if decl.default is not None else ""
+        return f"param ${decl.name.text} {decl.type.text}{default}"
+    if isinstance(decl, ast.ImportDecl):
+        return f"import {decl.kind.text} {value_text(decl.path)}"
     alias = decl.alias.text
     alias_text = (
         alias if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", alias) and alias not in keyword_names() else string(alias)
@@ -193,6 +209,8 @@ def format_document(document: ast.Document) -> str:
         sections.append("\n".join(header_text(item) for item in header))
     if document.declarations:
         sections.append("\n".join(declaration_text(decl) for decl in document.declarations))
+    if document.disables:
+        sections.append("\n".join("disable " + ", ".join(w.text for w in d.ids) for d in document.disables))
     sections.extend(rule_text(rule) for rule in document.rules)
     sections.extend(test_text(test) for test in document.tests)
     return "\n\n".join(sections) + "\n" if sections else ""

@@ -1,0 +1,238 @@
+"""CMS edit tables: procedure-to-procedure (PTP) pairs and medically unlikely edits (MUE).
+
+A ruleset imports a table from a CSV file beside it (``import ptp "ptp.csv"``), in
+CMS's column layout:
+
+* PTP: column 1, column 2, in existence before 1996 (``*`` or blank), effective
+  date, deletion date (``*`` or blank for none), modifier indicator (0, 1 or 9),
+  rationale. Dates are ``YYYYMMDD`` as CMS writes them, or ``YYYY-MM-DD``.
+* MUE: code, units, adjudication indicator (1 per line; 2 or 3 per date of
+  service; CMS writes "2 Date of Service Edit: Policy"), rationale.
+
+Rows that do not start with a procedure code (CMS's title and header lines) are
+passed over; any other malformed row is an error naming its line. The tables are
+indexed by code pair (PTP) and by code (MUE): a claim's evaluation looks up only
+the pairs and codes it has, whatever the table's size. When a claim hits an edit,
+the edit becomes an ordinary compiled rule (the same predicate objects as written
+rules), so findings and explanations read the same.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import sys
+from collections.abc import Iterator
+
+import attrs
+
+from massagecodes._codes import PROCEDURE_CODE
+from massagecodes._lang import _predicates as p
+from massagecodes._lang._compile import CompiledRule, Target
+from massagecodes.errors import Diagnostic, RulesSemanticError
+
+# NCCI: these modifiers bypass an edit whose indicator is 1 (DOMAIN.md section 4; CMS NCCI ch. I).
+BYPASS_MODIFIERS = frozenset({"59", "XE", "XS", "XP", "XU"})
+_NO_DATE = 0
+
+
+def _day(text: str) -> int:
+    """A CMS date as a proleptic ordinal; 0 for "none" (``*`` or blank)."""
+    text = text.strip()
+    if text in ("", "*"):
+        return _NO_DATE
+    if len(text) == 8 and text.isdigit():
+        return datetime.date(int(text[:4]), int(text[4:6]), int(text[6:])).toordinal()
+    return datetime.date.fromisoformat(text).toordinal()
+
+
+def _rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    text = data.decode("utf-8-sig", errors="strict")
+    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if row and PROCEDURE_CODE.fullmatch(row[0].strip()):
+            yield number, row
+
+
+def _error(source: str, file: str, line: int, message: str) -> RulesSemanticError:
+    return RulesSemanticError([Diagnostic("MC215", f"{file} line {line}: {message}", source, 1, 1, 2, "")])
+
+
+@attrs.frozen
+class PtpTable:
+    """PTP edits by pair ``column1 + column2`` -> rows of (effective, deletion, indicator)."""
+
+    file: str
+    digest: str
+    pairs: dict[str, tuple[tuple[int, int, int], ...]] = attrs.field(eq=False, repr=False)
+    rationale: dict[str, str] = attrs.field(eq=False, repr=False)
+    count: int
+
+    def rules_for(self, facts: p.Facts, source: str) -> Iterator[CompiledRule]:
+        day = facts.claim.date_of_service.toordinal()
+        codes = sorted(facts.by_code)
+        for first in codes:
+            for second in codes:
+                rows = self.pairs.get(first + second) if first != second else None
+                if not rows:
+                    continue
+                for effective, deleted, indicator in rows:
+                    if indicator == 9 or day < effective or (deleted != _NO_DATE and day >= deleted):
+                        continue
+                    yield self._rule(first, second, indicator, source)
+                    break
+
+    def _rule(self, first: str, second: str, indicator: int, source: str) -> CompiledRule:
+        column1 = p.CodeTermPred(0, frozenset({first}), first)
+        column2 = p.CodeTermPred(1, frozenset({second}), second)
+        condition = p.AllOf(
+            (column1, column2), (p.Relation(True, "date", (0, 1), "SAME date"),), f"{first} AND {second} SAME date"
+        )
+        unless = None
+        text = f"{first} AND {second} SAME date -> DENY {second}"
+        if indicator == 1:
+            modifiers = " or ".join(sorted(BYPASS_MODIFIERS))
+            unless = p.ModifierPred(BYPASS_MODIFIERS, p.LineSelector("target"), f"modifier {modifiers}")
+            text += f" unless modifier {modifiers}"
+        rationale = self.rationale.get(first + second, "")
+        return CompiledRule(
+            id=f"ptp:{first}-{second}",
+            order=0,
+            title=None,
+            action="DENY",
+            condition=condition,
+            unless=unless,
+            target=Target(False, (1,), frozenset({second})),
+            into=None,
+            requirement=None,
+            carc="236",
+            rarc=None,
+            message=f"{second} is not paid with {first} on the same date (NCCI procedure-to-procedure edit"
+            + (f": {rationale})" if rationale else ")"),
+            fix="bill a modifier that shows a distinct service (59, XE, XS, XP, XU) if one applies"
+            if indicator == 1
+            else "no modifier bypasses this edit: bill one of the two",
+            citation=f"CMS NCCI PTP table {self.file}",
+            severity="error",
+            effective=None,
+            slots=2,
+            triggers=frozenset({first}),
+            text=text,
+            source=source,
+            line=0,
+            column=0,
+        )
+
+
+def load_ptp(data: bytes, *, file: str, source: str, digest: str) -> PtpTable:
+    pairs: dict[str, list[tuple[int, int, int]]] = {}
+    rationale: dict[str, str] = {}
+    count = 0
+    intern = sys.intern
+    for number, row in _rows(data):
+        if len(row) < 6:
+            raise _error(
+                source,
+                file,
+                number,
+                "a PTP row has column 1, column 2, the 1996 flag, effective date, deletion date, modifier indicator and rationale",
+            )
+        first, second = row[0].strip(), row[1].strip()
+        if not PROCEDURE_CODE.fullmatch(second):
+            raise _error(source, file, number, f"column 2 {second!r} is not a procedure code")
+        try:
+            effective, deleted = _day(row[3]), _day(row[4])
+        except ValueError:
+            raise _error(
+                source, file, number, "the effective and deletion dates are written YYYYMMDD (or * for no deletion)"
+            ) from None
+        indicator_text = row[5].strip()[:1]
+        if indicator_text not in ("0", "1", "9"):
+            raise _error(source, file, number, "the modifier indicator is 0, 1 or 9")
+        key = intern(first + second)
+        pairs.setdefault(key, []).append((effective, deleted, int(indicator_text)))
+        if len(row) > 6 and row[6].strip():
+            rationale[key] = intern(row[6].strip())
+        count += 1
+    return PtpTable(file, digest, {key: tuple(rows) for key, rows in pairs.items()}, rationale, count)
+
+
+@attrs.frozen
+class MueTable:
+    """MUE ceilings by code -> (units, adjudication indicator)."""
+
+    file: str
+    digest: str
+    limits: dict[str, tuple[int, int]] = attrs.field(eq=False, repr=False)
+    rationale: dict[str, str] = attrs.field(eq=False, repr=False)
+    count: int
+
+    def rules_for(self, facts: p.Facts, source: str) -> Iterator[CompiledRule]:
+        for code in sorted(facts.by_code):
+            limit = self.limits.get(code)
+            if limit is None:
+                continue
+            units, indicator = limit
+            measure: p.Predicate
+            if indicator == 1:
+                measure = p.MeasurePred(
+                    "units",
+                    p.LineSelector("code", frozenset({code}), (), 0),
+                    ">",
+                    (units,),
+                    f"units of {code} > {units}",
+                )
+                text = f"units of {code} > {units} -> DENY {code}"
+            else:
+                measure = p.DayUnitsPred(code, units, 0, f"units of {code} on one date > {units}")
+                text = f"units of {code} on one date > {units} -> DENY {code}"
+            yield CompiledRule(
+                id=f"mue:{code}",
+                order=0,
+                title=None,
+                action="DENY",
+                condition=measure,
+                unless=None,
+                target=Target(False, (0,), frozenset({code})),
+                into=None,
+                requirement=None,
+                carc="151",
+                rarc="N362",
+                message=f"{code} is billed for more than its medically unlikely edit of {units} units"
+                + (" on one date of service" if indicator != 1 else " on one line"),
+                fix=f"bill at most {units} units of {code}, or document why more were medically necessary and appeal",
+                citation=f"CMS MUE table {self.file}" + (f": {self.rationale[code]}" if code in self.rationale else ""),
+                severity="error",
+                effective=None,
+                slots=1,
+                triggers=frozenset({code}),
+                text=text,
+                source=source,
+                line=0,
+                column=0,
+            )
+
+
+def load_mue(data: bytes, *, file: str, source: str, digest: str) -> MueTable:
+    limits: dict[str, tuple[int, int]] = {}
+    rationale: dict[str, str] = {}
+    for number, row in _rows(data):
+        if len(row) < 3:
+            raise _error(
+                source, file, number, "an MUE row has the code, the units, the adjudication indicator and the rationale"
+            )
+        code = row[0].strip()
+        units_text, indicator_text = row[1].strip(), row[2].strip()[:1]
+        if not units_text.isdigit():
+            raise _error(source, file, number, f"the units {units_text!r} are not a whole number")
+        if indicator_text not in ("1", "2", "3"):
+            raise _error(source, file, number, "the adjudication indicator is 1, 2 or 3")
+        if code in limits:
+            raise _error(source, file, number, f"{code} is listed twice")
+        limits[code] = (int(units_text), int(indicator_text))
+        if len(row) > 3 and row[3].strip():
+            rationale[code] = row[3].strip()
+    return MueTable(file, digest, limits, rationale, len(limits))
+
+
+Table = PtpTable | MueTable

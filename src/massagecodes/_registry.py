@@ -1,0 +1,309 @@
+"""Where rulesets come from, which version applies, and loading them by name.
+
+Sources, in this order: the rulesets shipped in the package (``rulesets/``), the
+directories a caller names, and the packages installed with an entry point in the
+group ``massagecodes.rulesets`` (see docs/rulesets.md). Every ``.rules`` file in a
+source is one version of one ruleset; its header names it (``ruleset``, ``version``,
+``effective``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from importlib import metadata, resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from types import ModuleType
+
+import attrs
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from massagecodes import _resources
+from massagecodes._lang._ast import DateRange, Word
+from massagecodes._lang._parse import MAX_SOURCE_BYTES, parse
+from massagecodes._ruleset import Resolver, Ruleset, _compile
+from massagecodes._text import describe, did_you_mean
+from massagecodes.errors import InputError, Problem, ResourceError, RulesetNotFoundError, RulesetResolutionError
+
+ENTRY_POINT_GROUP = "massagecodes.rulesets"
+
+
+@attrs.frozen
+class RulesetInfo:
+    """One available ruleset version: what :func:`available_rulesets` lists."""
+
+    name: str
+    version: str
+    title: str | None
+    hash: str
+    effective: tuple[datetime.date, datetime.date | None] | None
+    origin: str  # "shipped", "directory PATH", or "package DIST (entry point NAME)"
+    location: str
+
+    def in_effect(self, day: datetime.date) -> bool:
+        if self.effective is None:
+            return True
+        start, end = self.effective
+        return start <= day and (end is None or day <= end)
+
+
+@attrs.frozen
+class _Candidate:
+    folder: Traversable = attrs.field(eq=False, repr=False)
+    name: str
+    version: str
+    title: str | None
+    effective: tuple[datetime.date, datetime.date | None] | None
+    origin: str
+    location: str
+    text: str = attrs.field(repr=False)
+
+    @property
+    def parsed_version(self) -> Version:
+        return Version(self.version)
+
+
+def _entry_point_folders() -> Iterator[tuple[str, Traversable]]:
+    for entry in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
+        dist = entry.dist.name if entry.dist is not None else "unknown"
+        origin = f"package {dist} (entry point {entry.name})"
+        try:
+            target: object = entry.load()
+            if callable(target) and not isinstance(target, ModuleType):
+                target = target()
+        except Exception as error:  # a broken plugin must not break the others silently
+            raise ResourceError(f"{origin}: cannot load {entry.value!r}: {type(error).__name__}: {error}") from None
+        if isinstance(target, ModuleType):
+            yield origin, resources.files(target)
+        elif isinstance(target, str | os.PathLike):
+            yield origin, Path(target)
+        elif isinstance(target, Traversable):
+            yield origin, target
+        else:
+            raise ResourceError(f"{origin}: {entry.value!r} is not a package, a folder or a function returning one")
+
+
+def _folders(directories: Sequence[str | os.PathLike[str]], *, entry_points: bool) -> list[tuple[str, Traversable]]:
+    folders: list[tuple[str, Traversable]] = [("shipped", _resources.data_dir("rulesets"))]
+    problems = []
+    for directory in directories:
+        path = Path(directory)
+        if not path.is_dir():
+            problems.append(Problem(f"directories[{describe(str(path))}]", "is not a folder"))
+        folders.append((f"directory {path}", path))
+    if problems:
+        raise InputError(problems, what="argument")
+    if entry_points:
+        folders.extend(_entry_point_folders())
+    return folders
+
+
+def _candidates(directories: Sequence[str | os.PathLike[str]], *, entry_points: bool = True) -> list[_Candidate]:
+    found: list[_Candidate] = []
+    problems: list[Problem] = []
+    for origin, folder in _folders(directories, entry_points=entry_points):
+        for item in sorted(folder.iterdir(), key=lambda entry: entry.name):
+            if not item.name.endswith(".rules") or not item.is_file():
+                continue
+            location = str(item)
+            data = item.read_bytes()
+            if len(data) > MAX_SOURCE_BYTES:
+                problems.append(Problem(location, f"larger than {MAX_SOURCE_BYTES} bytes"))
+                continue
+            text = data.decode("utf-8", errors="replace")
+            document = parse(text, source=location)
+            header = {entry.key: entry.value for entry in document.header}
+            name, version = header.get("ruleset"), header.get("version")
+            if not isinstance(name, Word) or not isinstance(version, Word):
+                problems.append(
+                    Problem(
+                        location, "a published ruleset names itself: add the lines `ruleset NAME` and `version VERSION`"
+                    )
+                )
+                continue
+            try:
+                Version(version.text)
+            except InvalidVersion:
+                problems.append(Problem(location, f"version {version.text!r} is not a PEP 440 version"))
+                continue
+            effective = header.get("effective")
+            title = header.get("title")
+            found.append(
+                _Candidate(
+                    folder=folder,
+                    name=name.text,
+                    version=version.text,
+                    title=str(getattr(title, "value", "")) or None if title is not None else None,
+                    effective=(effective.start, effective.end) if isinstance(effective, DateRange) else None,
+                    origin=origin,
+                    location=location,
+                    text=text,
+                )
+            )
+    if problems:
+        raise InputError(problems, what="ruleset sources")
+    return found
+
+
+def _available_text(candidates: Iterable[_Candidate]) -> str:
+    by_name: dict[str, list[str]] = {}
+    for candidate in candidates:
+        by_name.setdefault(candidate.name, []).append(candidate.version)
+    if not by_name:
+        return "no rulesets are available"
+    listed = "; ".join(
+        f"{name} {', '.join(sorted(versions, key=Version))}" for name, versions in sorted(by_name.items())
+    )
+    return f"available: {listed}"
+
+
+def _specifier(version: str | None) -> SpecifierSet | None:
+    if version is None:
+        return None
+    text = version.strip()
+    if text and text[0].isdigit():
+        text = "==" + text
+    try:
+        return SpecifierSet(text)
+    except InvalidSpecifier:
+        raise InputError(
+            [
+                Problem(
+                    "version",
+                    f'expected a version or a constraint such as "==2025.2", "~=2025.1" or ">=2025.1,<2026", got {describe(version)}',
+                )
+            ],
+            what="argument",
+        ) from None
+
+
+def _select(candidates: Sequence[_Candidate], name: str, version: str | None, on: datetime.date | None) -> _Candidate:
+    named = [candidate for candidate in candidates if candidate.name == name]
+    if not named:
+        hint = did_you_mean(name, {candidate.name for candidate in candidates})
+        raise RulesetNotFoundError(f"no ruleset named {name!r}{hint}; {_available_text(candidates)}")
+    spec = _specifier(version)
+    matching = [c for c in named if spec is None or spec.contains(c.parsed_version, prereleases=True)]
+    if not matching:
+        versions = ", ".join(sorted((c.version for c in named), key=Version))
+        raise RulesetNotFoundError(f"no version of ruleset {name!r} matches {version!r}; its versions: {versions}")
+    if on is not None:
+        in_force = [
+            c
+            for c in matching
+            if c.effective is None or (c.effective[0] <= on and (c.effective[1] is None or on <= c.effective[1]))
+        ]
+        if not in_force:
+            ranges = "; ".join(
+                f"{c.version}: {_range(c.effective)}" for c in sorted(matching, key=lambda c: c.parsed_version)
+            )
+            raise RulesetNotFoundError(f"no version of ruleset {name!r} is in force on {on}; {ranges}")
+        matching = in_force
+    best = max(matching, key=lambda c: c.parsed_version)
+    same = [c for c in matching if c.parsed_version == best.parsed_version]
+    texts = {c.text for c in same}
+    if len(texts) > 1:
+        places = "; ".join(f"{c.origin} ({c.location})" for c in same)
+        raise RulesetResolutionError(
+            f"ruleset {name} {best.version} is provided twice, with different content: {places}"
+        )
+    return best
+
+
+def _range(effective: tuple[datetime.date, datetime.date | None] | None) -> str:
+    if effective is None:
+        return "always"
+    start, end = effective
+    return f"from {start}" + (f" to {end}" if end is not None else "")
+
+
+def _resolver(candidates: Sequence[_Candidate]) -> Resolver:
+    def resolve(
+        name: str, spec: str | None, chain: tuple[tuple[str, str | None], ...], params: Mapping[str, object]
+    ) -> Ruleset:
+        chosen = _select(candidates, name, spec, None)
+        for seen_name, seen_version in chain:
+            if seen_name == name:
+                path = " -> ".join(f"{n} {v}" for n, v in (*chain, (name, chosen.version)))
+                if seen_version == chosen.version:
+                    raise RulesetResolutionError(f"rulesets extend each other in a cycle: {path}")
+                raise RulesetResolutionError(
+                    f"two versions of ruleset {name} in one resolution ({seen_version} and {chosen.version}): {path}"
+                )
+        return _compile(
+            chosen.text, source=chosen.location, params=params, resolver=resolve, chain=chain, lenient_params=True
+        )
+
+    return resolve
+
+
+def default_resolver() -> Resolver:
+    """Bases among the shipped rulesets and those of installed packages."""
+    return _resolver(_candidates(()))
+
+
+def available_rulesets(*, directories: Sequence[str | os.PathLike[str]] = ()) -> tuple[RulesetInfo, ...]:
+    """Every ruleset version available: shipped, in ``directories``, and from packages.
+
+    Sorted by name, then version. Each is compiled to compute its content hash.
+    """
+    candidates = _candidates(directories)
+    resolve = _resolver(candidates)
+    infos = []
+    for candidate in sorted(candidates, key=lambda c: (c.name, c.parsed_version, c.origin)):
+        ruleset = _compile(
+            candidate.text, source=candidate.location, params={}, resolver=resolve, chain=(), lenient_params=True
+        )
+        infos.append(
+            RulesetInfo(
+                name=candidate.name,
+                version=candidate.version,
+                title=ruleset.title,
+                hash=ruleset.hash,
+                effective=ruleset.effective,
+                origin=candidate.origin,
+                location=candidate.location,
+            )
+        )
+    return tuple(infos)
+
+
+def _check_arguments(name: object, version: object, on: object, params: object) -> None:
+    """Callers from untyped code get a clear error, not a TypeError deep inside."""
+    problems = []
+    if not isinstance(name, str) or not name:
+        problems.append(Problem("name", f"expected a ruleset name, got {describe(name)}"))
+    if version is not None and not isinstance(version, str):
+        problems.append(Problem("version", f"expected a version string, got {describe(version)}"))
+    if on is not None and (not isinstance(on, datetime.date) or isinstance(on, datetime.datetime)):
+        problems.append(Problem("on", f"expected a datetime.date, got {describe(on)}"))
+    if params is not None and not isinstance(params, Mapping):
+        problems.append(Problem("params", f"expected a mapping of parameter names to values, got {describe(params)}"))
+    if problems:
+        raise InputError(problems, what="argument")
+
+
+def load_ruleset(
+    name: str,
+    version: str | None = None,
+    *,
+    on: datetime.date | None = None,
+    directories: Sequence[str | os.PathLike[str]] = (),
+    params: Mapping[str, object] | None = None,
+) -> Ruleset:
+    """Load a ruleset by name: the highest version that matches ``version`` (a version
+    such as ``"2025.2"`` or a constraint such as ``"~=2025.1"``) and, with ``on``, is
+    in force on that date of service.
+
+    Raises :class:`~massagecodes.errors.RulesetNotFoundError` (listing what is
+    available) when nothing matches.
+    """
+    _check_arguments(name, version, on, params)
+    candidates = _candidates(directories)
+    chosen = _select(candidates, name, version, on)
+    return _compile(
+        chosen.text, source=chosen.location, params=dict(params or {}), resolver=_resolver(candidates), chain=()
+    )
