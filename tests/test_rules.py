@@ -88,6 +88,12 @@ def test_missing_region_is_never_the_same() -> None:
     assert fired("97124 AND 97140 DIFFERENT region -> WARN", claim) == []
 
 
+def test_terms_for_the_same_codes_take_each_pair_once() -> None:
+    claim = make_claim(line("97161"), line("97162"), line("97163"))
+    rule = "any of 97161, 97162, 97163 AND any of 97161, 97162, 97163 SAME date -> DENY"
+    assert fired(rule, claim) == [("rule-1", "DENY", (1, 2))]  # the first evaluation stays
+
+
 def test_every_pair_is_tried() -> None:
     claim = make_claim(
         line("97124", minutes=30, region="lumbar"),
@@ -470,8 +476,8 @@ def test_predicates_are_frozen_callables_with_readable_repr() -> None:
     ruleset = mc.compile_rules(DESIGN)
     condition = ruleset.rules[0].condition
     assert repr(condition) == (
-        "AllOf(items=(CodeTermPred(slot=0, codes=frozenset({'97124'}), text='97124'), "
-        "CodeTermPred(slot=1, codes=frozenset({'97140'}), text='97140')), "
+        "AllOf(items=(CodeTermPred(slot=0, codes=frozenset({'97124'}), text='97124', after=None), "
+        "CodeTermPred(slot=1, codes=frozenset({'97140'}), text='97140', after=None)), "
         "relations=(Relation(same=True, aspect='region', slots=(0, 1), text='SAME region'),), "
         "text='97124 AND 97140 SAME region')"
     )

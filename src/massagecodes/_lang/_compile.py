@@ -565,7 +565,9 @@ class _Compiler:
         text = condition_text(node)
         if isinstance(node, ast.CodeTerm):
             codes = self.codes_of(node.ref) or frozenset()
-            return p.CodeTermPred(scope.add(codes, positive), codes, text)
+            # Two terms for the same codes match a pair of lines once, not in both orders.
+            earlier = [slot for slot, term, _ in scope.terms if term == codes]
+            return p.CodeTermPred(scope.add(codes, positive), codes, text, earlier[-1] if earlier else None)
         if isinstance(node, ast.Paren):
             return self.condition(node.item, scope, positive=positive, in_unless=in_unless)
         if isinstance(node, ast.Not):

@@ -193,14 +193,15 @@ def _line_text(text: str | list[str], line: int) -> str:
     return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
-def _unclosed_opener(text: str, end: int) -> tuple[int, int, str] | None:
-    """The outermost bracket still open at offset ``end``: (line, column, char)."""
+def _unclosed_opener(text: str, end: int, *, start: int = 0, first_line: int = 1) -> tuple[int, int, str] | None:
+    """The outermost bracket opened at or after offset ``start`` (on line
+    ``first_line``) and still open at offset ``end``: (line, column, char)."""
     stack: list[tuple[int, int, str]] = []
-    line, column = 1, 1
+    line, column = first_line, 1
     in_string = False
     in_comment = False
     pairs = {")": "(", "]": "[", "}": "{"}
-    index = 0
+    index = start
     while index < min(end, len(text)):
         char = text[index]
         if char == "\n":
@@ -278,7 +279,7 @@ def _syntax_diagnostic(
 
     # An opened bracket that never closed: point at the opener.
     position = offset_chars + (token.start_pos if isinstance(token.start_pos, int) else len(text) - offset_chars)
-    opener = _unclosed_opener(text, position)
+    opener = _unclosed_opener(text, position, start=offset_chars, first_line=line_offset + 1)
     if expected & _CLOSERS:
         if opener is not None and (
             at_end or kind in {"RULE", "TEST", "ARROW"} or expected <= _CLOSERS | {"COMMA"} or opener[0] < line
@@ -444,7 +445,7 @@ def _all_syntax_errors(text: str, source: str) -> list[Diagnostic]:
             diagnostics.append(_syntax_diagnostic(error, source, text, first_line, offset))
     if not diagnostics:  # pragma: no cover - a text that fails whole fails in some item
         diagnostics.append(_diagnostic(source, text, "MC100", "the text does not parse", 1, 1, 1))
-    return diagnostics
+    return sorted(diagnostics, key=lambda d: (d.line, d.column))
 
 
 # --------------------------------------------------------------------------- #

@@ -165,11 +165,13 @@ class CodeTermPred(Predicate):
     slot: int
     codes: frozenset[str]
     text: str = attrs.field(eq=False)
+    after: int | None = None  # an earlier term for the same codes: bind a later line than its
 
     def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
         found = False
+        floor = env[self.after] if self.after is not None else None
         for index in ctx.facts.lines_with(self.codes):
-            if index in env:
+            if index in env or (floor is not None and index <= floor):
                 continue
             found = True
             if ctx.trace is not None:
@@ -492,7 +494,8 @@ class MeasurePred(Predicate):
 
 @attrs.frozen
 class TotalPred(Predicate):
-    """``total minutes|units`` of one date of service compared (any date that holds)."""
+    """``total minutes|units`` of one date of service, this claim's lines and the
+    patient's other claims (history) on that date, compared (any date that holds)."""
 
     measure: Literal["minutes", "units"]
     op: str
@@ -505,6 +508,13 @@ class TotalPred(Predicate):
         totals: dict[datetime.date, int] = {}
         for index, amount in enumerate(table):
             totals[facts.dates[index]] = totals.get(facts.dates[index], 0) + (amount or 0)
+        # The patient's other claims on the same dates count too ("per patient per day").
+        for earlier in facts.history:
+            for index, line in enumerate(earlier.lines):
+                day = earlier.line_date(index)
+                if day in totals:
+                    amount = line.minutes if self.measure == "minutes" else line.units
+                    totals[day] += amount or 0
         held = any(_OPS[self.op](total, self.value) for total in totals.values())
         ctx.note(self.text, held, "; ".join(f"{day}: {total}" for day, total in sorted(totals.items())))
         if held:

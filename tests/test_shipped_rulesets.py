@@ -1,0 +1,227 @@
+"""The rulesets shipped in rulesets/: their own tests pass, and the cases of the issue hold."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+import massagecodes as mc
+
+SHIPPED = ("auto-pip-florida", "cms-therapy", "commercial", "no-fault-new-york", "workers-comp-washington")
+
+
+def claim(*lines: dict[str, Any], **fields: Any) -> mc.Claim:
+    data: dict[str, Any] = {
+        "date_of_service": "2026-03-02",
+        "payer": {"kind": "medicare"},
+        "provider": {"npi": "1234567893", "license": "PT"},
+        "patient": {"id": "T-1"},
+        "lines": list(lines),
+    }
+    data.update(fields)
+    return mc.Claim.from_dict(data)
+
+
+def found(result: mc.Result) -> list[tuple[str, str, tuple[int, ...]]]:
+    return [(f.rule_id, f.action, f.lines) for f in result.findings]
+
+
+def test_every_shipped_ruleset_is_available() -> None:
+    shipped = [info for info in mc.available_rulesets() if info.origin == "shipped"]
+    assert sorted(info.name for info in shipped) == list(SHIPPED)
+    for info in shipped:
+        assert info.hash.startswith("sha256:")
+        assert info.location.endswith(f"{info.name}-{info.version}.rules")
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_tests_pass(name: str) -> None:
+    ruleset = mc.load_ruleset(name)
+    outcomes = ruleset.run_tests()
+    assert outcomes, f"{name} has no tests"
+    assert [(o.name, o.failures) for o in outcomes if not o.passed] == []
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_rule_cites_its_source(name: str) -> None:
+    ruleset = mc.load_ruleset(name)
+    for rule in ruleset.rules:
+        assert rule.citation, f"{name}: rule {rule.id} has no citation"
+        assert rule.message, f"{name}: rule {rule.id} has no message"
+        assert rule.fix, f"{name}: rule {rule.id} has no fix"
+        assert not rule.id.startswith("rule-"), f"{name}: rule {rule.id} needs a stable id"
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_rule_is_exercised_by_a_test(name: str) -> None:
+    ruleset = mc.load_ruleset(name)
+    fired = {f.rule_id for o in ruleset.run_tests() if o.result is not None for f in o.result.findings}
+    parameterised = {rule_id for rule_id, _ in ruleset.skipped}
+    assert set(ruleset.rule_ids) - fired - parameterised == set()
+
+
+# --------------------------------------------------------------------------- #
+# cms-therapy                                                                   #
+# --------------------------------------------------------------------------- #
+
+
+def test_cms_units_are_total_time() -> None:
+    ruleset = mc.load_ruleset("cms-therapy")
+    assert ruleset.unit_method == mc.units.CMS
+    result = ruleset.evaluate(
+        claim(
+            {"code": "97112", "minutes": 24, "modifiers": ["GP"]}, {"code": "97110", "minutes": 23, "modifiers": ["GP"]}
+        )
+    )
+    assert result.units == (2, 1)
+
+
+def test_cms_kx_threshold_is_a_parameter() -> None:
+    ruleset = mc.load_ruleset("cms-therapy")
+    assert ruleset.settings["kx-threshold"] is None
+    assert ("kx-threshold", "parameter $kx-threshold is not set") not in ruleset.skipped
+    assert ("kx-above-threshold", "parameter $kx-threshold is not set") in ruleset.skipped
+    configured = mc.load_ruleset("cms-therapy", params={"kx-threshold": "1000.00"})
+    assert configured.settings["kx-threshold"] == Decimal("1000.00")
+    assert configured.hash != ruleset.hash  # what was evaluated differs
+    history = [
+        claim({"code": "97110", "minutes": 30, "modifiers": ["GP"], "charge": "990.00"}, date_of_service="2026-02-02")
+    ]
+    today = claim({"code": "97110", "minutes": 30, "modifiers": ["GP"], "charge": "60.00"})
+    assert found(configured.evaluate(today, history=history)) == [("kx-above-threshold", "REQUIRE", (0,))]
+    with_kx = claim({"code": "97110", "minutes": 30, "modifiers": ["GP", "KX"], "charge": "60.00"})
+    assert found(configured.evaluate(with_kx, history=history)) == []
+    assert found(configured.evaluate(today)) == []  # under the threshold
+    result = ruleset.evaluate(today, history=history)
+    assert result.to_dict()["skipped_rules"] == [
+        {"rule_id": "kx-above-threshold", "reason": "parameter $kx-threshold is not set"}
+    ]
+
+
+def test_cms_other_cases() -> None:
+    ruleset = mc.load_ruleset("cms-therapy")
+    lmt = claim({"code": "97124", "minutes": 30, "modifiers": ["GP"]}, provider={"npi": "1234567893", "license": "LMT"})
+    assert found(ruleset.evaluate(lmt)) == [("lmt-not-a-medicare-provider", "DENY", ())]
+    assert ruleset.evaluate(lmt).outcome == "deny"
+    old = claim({"code": "97003", "units": 1}, date_of_service="2016-12-30")
+    assert found(ruleset.evaluate(old)) == []
+    dc = {"npi": "1234567893", "license": "DC"}
+    two_regions = claim(
+        {"code": "98941", "units": 1, "region": "thoracic"},
+        {"code": "97140", "minutes": 15, "region": "thoracic", "modifiers": ["GP"]},
+        {"code": "97112", "minutes": 15, "region": "neck", "modifiers": ["GP", "59"]},
+        provider=dc,
+    )
+    assert found(ruleset.evaluate(two_regions)) == [("therapy-in-manipulated-region", "DENY", (1,))]
+
+
+# --------------------------------------------------------------------------- #
+# commercial                                                                    #
+# --------------------------------------------------------------------------- #
+
+REFERRED = {
+    "diagnoses": ["M54.50"],
+    "referral": {"npi": "1245319599", "date": "2026-01-05"},
+    "payer": {"kind": "commercial"},
+}
+
+
+def test_commercial_units_are_per_code() -> None:
+    ruleset = mc.load_ruleset("commercial")
+    result = ruleset.evaluate(
+        claim(
+            {"code": "97124", "minutes": 8, "diagnosis_pointers": [1]},
+            {"code": "97140", "minutes": 8, "region": "neck", "diagnosis_pointers": [1]},
+            **REFERRED,
+        )
+    )
+    assert result.units == (1, 1)
+
+
+def test_commercial_visit_limit_and_authorization_are_parameters() -> None:
+    default = mc.load_ruleset("commercial")
+    assert dict(default.skipped) == {
+        "authorization-required": "parameter $authorization-required is not set",
+        "visit-limit": "parameter $visit-limit is not set",
+    }
+    ruleset = mc.load_ruleset("commercial", params={"visit-limit": 2, "authorization-required": True})
+    assert ruleset.skipped == ()
+    visit = claim({"code": "97124", "minutes": 30, "diagnosis_pointers": [1]}, **REFERRED)
+    earlier = [
+        claim({"code": "97124", "minutes": 30}, date_of_service=f"2026-0{month}-01", **REFERRED) for month in (1, 2)
+    ]
+    assert found(ruleset.evaluate(visit, history=earlier[:1])) == [("authorization-required", "REQUIRE", (0,))]
+    result = ruleset.evaluate(visit, history=earlier)
+    assert found(result) == [("authorization-required", "REQUIRE", (0,)), ("visit-limit", "DENY", ())]
+    assert result.outcome == "deny"
+    authorized = claim(
+        {"code": "97124", "minutes": 30, "diagnosis_pointers": [1]}, authorization={"number": "A-1"}, **REFERRED
+    )
+    assert found(ruleset.evaluate(authorized, history=earlier[:1])) == []
+    no_auth_plan = mc.load_ruleset("commercial", params={"authorization-required": "no"})
+    assert found(no_auth_plan.evaluate(visit)) == []
+
+
+def test_commercial_params_are_checked() -> None:
+    with pytest.raises(mc.InputError) as caught:
+        mc.load_ruleset("commercial", params={"visit-limt": 20, "authorization-required": "maybe"})
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        (
+            "params['visit-limt']",
+            'unknown parameter (did you mean "visit-limit"?); this ruleset has: $visit-limit, $authorization-required',
+        ),
+        ("params['authorization-required']", "expected a flag for $authorization-required"),
+    ]
+
+
+# --------------------------------------------------------------------------- #
+# auto-pip-florida, workers-comp-washington, no-fault-new-york                 #
+# --------------------------------------------------------------------------- #
+
+
+def test_florida_pip_starts_in_2013() -> None:
+    with pytest.raises(
+        mc.RulesetNotFoundError, match="no version of ruleset 'auto-pip-florida' is in force on 2012-12-31"
+    ):
+        mc.load_ruleset("auto-pip-florida", on=datetime.date(2012, 12, 31))
+    ruleset = mc.load_ruleset("auto-pip-florida")
+    before = claim(
+        {"code": "97124", "minutes": 30}, date_of_service="2012-12-31", payer={"kind": "auto-pip", "state": "FL"}
+    )
+    with pytest.raises(
+        mc.InputError, match=re.escape("outside the effective dates of ruleset auto-pip-florida 2026.1")
+    ):
+        ruleset.evaluate(before)
+
+
+def test_washington_progress_report_after_six_visits() -> None:
+    ruleset = mc.load_ruleset("workers-comp-washington")
+    payer = {"kind": "workers-comp", "state": "WA"}
+    documented = {"elements": ["physician-order"]}
+    history = [
+        claim({"code": "97124", "minutes": 30}, date_of_service=f"2026-03-0{day}", payer=payer) for day in range(1, 7)
+    ]
+    today = claim({"code": "97124", "minutes": 30}, date_of_service="2026-03-09", payer=payer, documentation=documented)
+    assert found(ruleset.evaluate(today, history=history[:5])) == []
+    assert found(ruleset.evaluate(today, history=history)) == [("progress-report", "REQUIRE", (0,))]
+    reported = claim(
+        {"code": "97124", "minutes": 30},
+        date_of_service="2026-03-09",
+        payer=payer,
+        documentation={"elements": ["physician-order", "progress-report"]},
+    )
+    assert found(ruleset.evaluate(reported, history=history)) == []
+
+
+def test_new_york_counts_the_day_across_claims() -> None:
+    ruleset = mc.load_ruleset("no-fault-new-york")
+    payer = {"kind": "auto-pip", "state": "NY"}
+    today = claim({"code": "97110", "units": 4}, {"code": "97140", "units": 4}, payer=payer)
+    other_day = claim({"code": "97124", "units": 4}, date_of_service="2026-03-01", payer=payer)
+    assert found(ruleset.evaluate(today, history=[other_day])) == []
+    same_day = claim({"code": "97124", "units": 1}, payer=payer)
+    assert found(ruleset.evaluate(today, history=[same_day])) == [("eight-units-a-day", "DENY", ())]
