@@ -128,3 +128,70 @@ def test_python_dash_m() -> None:
     )
     assert proc.returncode == 0
     assert json.loads(proc.stdout)["units"] == {"97112": 2, "97110": 1}
+
+
+SAME_REGION = EXAMPLE.parent / "same-region.json"
+
+
+def test_eval_table() -> None:
+    code, out, err = run("eval", "--ruleset", "commercial", str(SAME_REGION))
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].startswith("ruleset commercial 2026.1 (sha256:") and lines[0].endswith("): outcome partial")
+    assert lines[1].split() == ["line", "code", "rule", "action", "CARC", "message", "/", "fix"]
+    assert lines[2].split()[:5] == ["1", "97140", "massage-manual-same-region", "DENY", "97"]
+    assert lines[3].split()[:5] == ["2", "97010", "hot-cold-packs-bundled", "BUNDLE", "97"]
+    assert lines[4:] == [
+        "skipped rule authorization-required: parameter $authorization-required is not set",
+        "skipped rule visit-limit: parameter $visit-limit is not set",
+    ]
+
+
+def test_eval_json_reports_the_deny() -> None:
+    code, out, _ = run("eval", "--ruleset", "commercial", "--format", "json", str(SAME_REGION))
+    data = json.loads(out)
+    assert code == 0
+    assert data["ruleset"]["name"] == "commercial"
+    assert [(f["rule_id"], f["action"], f["lines"]) for f in data["findings"]] == [
+        ("massage-manual-same-region", "DENY", [1]),
+        ("hot-cold-packs-bundled", "BUNDLE", [2]),
+    ]
+
+
+@pytest.mark.parametrize(("fail_on", "expected"), [("deny", 1), ("require", 1), ("warn", 1)])
+def test_eval_fail_on(fail_on: str, expected: int) -> None:
+    assert run("eval", "--ruleset", "commercial", "--fail-on", fail_on, str(SAME_REGION))[0] == expected
+    assert run("eval", "--ruleset", "commercial", "--fail-on", fail_on, str(EXAMPLE))[0] == 0
+
+
+def test_eval_params_and_pinning() -> None:
+    code, out, _ = run(
+        "eval", "--ruleset", "commercial==2026.1", "--param", "visit-limit=20", "--param", "authorization-required=yes", str(EXAMPLE)
+    )
+    assert code == 0
+    assert "authorization-required  REQUIRE" in out
+    assert "skipped rule" not in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["eval", "--ruleset", "comercial", "x.json"], "no ruleset named 'comercial' (did you mean \"commercial\"?)"),
+        (["eval", "--ruleset", "commercial==1999.1", "x.json"], "no version of ruleset 'commercial' matches '==1999.1'"),
+        (["eval", "--ruleset", "commercial", "--param", "oops", "x.json"], "--param: expected NAME=VALUE, got 'oops'"),
+    ],
+    ids=["unknown-ruleset", "unknown-version", "bad-param"],
+)
+def test_eval_errors_exit_2(argv: list[str], message: str) -> None:
+    code, _, err = run(*argv)
+    assert code == 2
+    assert message in err
+
+
+def test_list() -> None:
+    code, out, _ = run("list")
+    assert code == 0
+    rows = [line.split() for line in out.splitlines()]
+    assert rows[0] == ["name", "version", "effective", "hash", "origin"]
+    assert [row[0] for row in rows[1:]] == ["auto-pip-florida", "cms-therapy", "commercial", "no-fault-new-york", "workers-comp-washington"]
+    assert rows[1][2:4] == ["from", "2013-01-01"]

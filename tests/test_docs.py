@@ -14,7 +14,7 @@ import massagecodes as mc
 from massagecodes.__main__ import main
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
+PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
 CONSOLE = re.compile(r"```console\n(.*?)```", re.S)
 RULES = re.compile(r"```rules\n(.*?)```", re.S)
 
@@ -83,3 +83,19 @@ def test_every_diagnostic_code_is_documented() -> None:
     documented = set(re.findall(r"^\| (MC[0-9]{3}) \|", catalog, flags=re.M))
     assert used, "no diagnostic codes found in src/"
     assert used == documented
+
+
+@pytest.mark.parametrize("name", [path.name.removesuffix(".md") for path in sorted((ROOT / "docs" / "rulesets").glob("*.md"))])
+def test_ruleset_pages_name_every_rule_and_parameter(name: str) -> None:
+    page = (ROOT / "docs" / "rulesets" / f"{name}.md").read_text(encoding="utf-8")
+    ruleset = mc.load_ruleset(name)
+    for rule_id in ruleset.rule_ids:
+        assert f"`{rule_id}`" in page, f"docs/rulesets/{name}.md does not describe rule {rule_id}"
+    for param in ruleset.params:
+        assert f"${param.name}" in page, f"docs/rulesets/{name}.md does not describe parameter ${param.name}"
+
+
+def test_every_shipped_ruleset_has_a_page() -> None:
+    pages = {path.name.removesuffix(".md") for path in (ROOT / "docs" / "rulesets").glob("*.md")}
+    shipped = {info.name for info in mc.available_rulesets() if info.origin == "shipped"}
+    assert pages == shipped
