@@ -40,6 +40,11 @@ print(json.dumps({
     "typed": (Path(massagecodes.__file__).parent / "py.typed").is_file(),
     "units": dict(units.allocate({"97112": 24, "97110": 23}).units),
     "rules": massagecodes.compile_rules("97124 AND 97140 SAME region -> DENY unless modifier 59").rule_ids,
+    "shipped": {
+        info.name: all(o.passed for o in massagecodes.load_ruleset(info.name).run_tests())
+        for info in massagecodes.available_rulesets()
+    },
+    "origin": massagecodes.available_rulesets()[0].location,
 }))
 """
 
@@ -84,6 +89,10 @@ def test_wheel_ships_grammar_and_rulesets(tmp_path: Path) -> None:
     assert report["typed"] is True
     assert report["units"] == {"97112": 2, "97110": 1}
     assert report["rules"] == ["rule-1"]  # the grammar loads from the wheel, in strict mode
+    assert report["shipped"] == dict.fromkeys(
+        ["auto-pip-florida", "cms-therapy", "commercial", "no-fault-new-york", "workers-comp-washington"], True
+    )
+    assert report["origin"].startswith(site)
 
     cli = subprocess.run(
         [str(env_dir / "bin" / "massagecodes"), "units", "--claim", str(ROOT / "examples" / "claim.json")],
