@@ -137,7 +137,8 @@ def test_eval_table() -> None:
     code, out, err = run("eval", "--ruleset", "commercial", str(SAME_REGION))
     assert (code, err) == (0, "")
     lines = out.splitlines()
-    assert lines[0].startswith("ruleset commercial 2026.1 (sha256:") and lines[0].endswith("): outcome partial")
+    assert lines[0].startswith("ruleset commercial 2026.1 (sha256:")
+    assert lines[0].endswith("): outcome partial")
     assert lines[1].split() == ["line", "code", "rule", "action", "CARC", "message", "/", "fix"]
     assert lines[2].split()[:5] == ["1", "97140", "massage-manual-same-region", "DENY", "97"]
     assert lines[3].split()[:5] == ["2", "97010", "hot-cold-packs-bundled", "BUNDLE", "97"]
@@ -166,7 +167,14 @@ def test_eval_fail_on(fail_on: str, expected: int) -> None:
 
 def test_eval_params_and_pinning() -> None:
     code, out, _ = run(
-        "eval", "--ruleset", "commercial==2026.1", "--param", "visit-limit=20", "--param", "authorization-required=yes", str(EXAMPLE)
+        "eval",
+        "--ruleset",
+        "commercial==2026.1",
+        "--param",
+        "visit-limit=20",
+        "--param",
+        "authorization-required=yes",
+        str(EXAMPLE),
     )
     assert code == 0
     assert "authorization-required  REQUIRE" in out
@@ -177,7 +185,10 @@ def test_eval_params_and_pinning() -> None:
     ("argv", "message"),
     [
         (["eval", "--ruleset", "comercial", "x.json"], "no ruleset named 'comercial' (did you mean \"commercial\"?)"),
-        (["eval", "--ruleset", "commercial==1999.1", "x.json"], "no version of ruleset 'commercial' matches '==1999.1'"),
+        (
+            ["eval", "--ruleset", "commercial==1999.1", "x.json"],
+            "no version of ruleset 'commercial' matches '==1999.1'",
+        ),
         (["eval", "--ruleset", "commercial", "--param", "oops", "x.json"], "--param: expected NAME=VALUE, got 'oops'"),
     ],
     ids=["unknown-ruleset", "unknown-version", "bad-param"],
@@ -193,5 +204,11 @@ def test_list() -> None:
     assert code == 0
     rows = [line.split() for line in out.splitlines()]
     assert rows[0] == ["name", "version", "effective", "hash", "origin"]
-    assert [row[0] for row in rows[1:]] == ["auto-pip-florida", "cms-therapy", "commercial", "no-fault-new-york", "workers-comp-washington"]
+    assert [row[0] for row in rows[1:]] == [
+        "auto-pip-florida",
+        "cms-therapy",
+        "commercial",
+        "no-fault-new-york",
+        "workers-comp-washington",
+    ]
     assert rows[1][2:4] == ["from", "2013-01-01"]

@@ -85,7 +85,9 @@ def test_every_diagnostic_code_is_documented() -> None:
     assert used == documented
 
 
-@pytest.mark.parametrize("name", [path.name.removesuffix(".md") for path in sorted((ROOT / "docs" / "rulesets").glob("*.md"))])
+@pytest.mark.parametrize(
+    "name", [path.name.removesuffix(".md") for path in sorted((ROOT / "docs" / "rulesets").glob("*.md"))]
+)
 def test_ruleset_pages_name_every_rule_and_parameter(name: str) -> None:
     page = (ROOT / "docs" / "rulesets" / f"{name}.md").read_text(encoding="utf-8")
     ruleset = mc.load_ruleset(name)
