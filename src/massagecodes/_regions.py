@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
+from massagecodes._frozen import FrozenDict
 from massagecodes._text import describe, did_you_mean
 from massagecodes.errors import InputError, Problem
 
@@ -89,8 +90,8 @@ def _frozen_names(names: Iterable[str]) -> frozenset[str]:
     return frozenset(names)
 
 
-def _frozen_aliases(aliases: Mapping[str, str]) -> _FrozenDict:
-    return _FrozenDict(aliases)
+def _frozen_aliases(aliases: Mapping[str, str]) -> FrozenDict[str, str]:
+    return FrozenDict(aliases)
 
 
 @attrs.frozen
@@ -125,21 +126,6 @@ class RegionVocabulary:
         merged = dict(self.aliases)
         merged.update({normalize(alias): normalize(target) for alias, target in (aliases or {}).items()})
         return RegionVocabulary(self.names | {normalize(name) for name in names}, merged)
-
-
-class _FrozenDict(dict[str, str]):
-    """A dict that is hashable and refuses changes (for attrs value equality)."""
-
-    def __hash__(self) -> int:  # type: ignore[override]
-        return hash(frozenset(self.items()))
-
-    def _refuse(self, *args: object, **kwargs: object) -> None:
-        raise TypeError("a region vocabulary is immutable")
-
-    __setitem__ = __delitem__ = update = setdefault = pop = popitem = clear = _refuse  # type: ignore[assignment]
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (_FrozenDict, (dict(self),))
 
 
 CMS_REGIONS = (

@@ -25,6 +25,7 @@ from typing import Literal
 import attrs
 
 from massagecodes._codes import DEFAULT_CATALOG, CodeCatalog, procedure_code_problem
+from massagecodes._frozen import FrozenDict
 from massagecodes._model import Claim, ServiceLine, Session
 from massagecodes._regions import Region
 from massagecodes._text import describe, did_you_mean, one_of
@@ -136,8 +137,8 @@ class UnitStep:
     reason: str
 
 
-def _frozen_map(units: Mapping[str, int]) -> _FrozenMap:
-    return _FrozenMap(units)
+def _frozen_map(units: Mapping[str, int]) -> FrozenDict[str, int]:
+    return FrozenDict(units)
 
 
 @attrs.frozen
@@ -167,21 +168,6 @@ class Allocation:
         """Where each unit went and why, one line a step."""
         head = f"{self.total_minutes} timed minutes, method {self.method.name}: {self.total_units} units"
         return "\n".join([head, *(f"  {step.code}: {step.reason}" for step in self.steps)])
-
-
-class _FrozenMap(dict[str, int]):
-    """A read-only, hashable dict (so an Allocation is a value)."""
-
-    def __hash__(self) -> int:  # type: ignore[override]
-        return hash(tuple(self.items()))
-
-    def _refuse(self, *args: object, **kwargs: object) -> None:
-        raise TypeError("allocation units are read-only")
-
-    __setitem__ = __delitem__ = update = setdefault = pop = popitem = clear = _refuse  # type: ignore[assignment]
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (_FrozenMap, (dict(self),))
 
 
 def _validated(minutes_by_code: object) -> tuple[tuple[str, int], ...]:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, Literal, Protocol
 
 import attrs
+from packaging.version import InvalidVersion, Version
 
 from massagecodes._codes import (
     DEFAULT_CATALOG,
@@ -295,10 +296,12 @@ class _Compiler:
                 values["name"] = item.value.text
             elif item.key == "version":
                 assert isinstance(item.value, ast.Word)
-                if not re.fullmatch(r"[0-9]+(\.[0-9]+)*([a-z]+[0-9]*)?(\.(post|dev)[0-9]+)?", item.value.text):
+                try:
+                    Version(item.value.text)
+                except InvalidVersion:
                     self.error(
                         "MC206",
-                        f'version "{item.value.text}" is not a version such as 2025.1 or 1.2.0',
+                        f'version "{item.value.text}" is not a PEP 440 version such as 2025.1 or 1.2.0',
                         item.value.span,
                     )
                 values["version"] = item.value.text

@@ -95,16 +95,14 @@ class PtpTable:
             unless = p.ModifierPred(BYPASS_MODIFIERS, p.LineSelector("target"), f"modifier {modifiers}")
             text += f" unless modifier {modifiers}"
         rationale = self.rationale.get(first + second, "")
-        return CompiledRule(
-            id=f"ptp:{first}-{second}",
-            order=0,
-            title=None,
-            action="DENY",
+        return _edit_rule(
+            rule_id=f"ptp:{first}-{second}",
             condition=condition,
             unless=unless,
-            target=Target(False, (1,), frozenset({second})),
-            into=None,
-            requirement=None,
+            target=second,
+            slot=1,
+            slots=2,
+            trigger=first,
             carc="236",
             rarc=None,
             message=f"{second} is not paid with {first} on the same date (NCCI procedure-to-procedure edit"
@@ -113,15 +111,53 @@ class PtpTable:
             if indicator == 1
             else "no modifier bypasses this edit: bill one of the two",
             citation=f"CMS NCCI PTP table {self.file}",
-            severity="error",
-            effective=None,
-            slots=2,
-            triggers=frozenset({first}),
             text=text,
             source=source,
-            line=0,
-            column=0,
         )
+
+
+def _edit_rule(
+    *,
+    rule_id: str,
+    condition: p.Predicate,
+    unless: p.Predicate | None,
+    target: str,
+    slot: int,
+    slots: int,
+    trigger: str,
+    carc: str,
+    rarc: str | None,
+    message: str,
+    fix: str,
+    citation: str,
+    text: str,
+    source: str,
+) -> CompiledRule:
+    """A table edit as a compiled rule: it denies the lines of ``target`` bound to ``slot``."""
+    return CompiledRule(
+        id=rule_id,
+        order=0,
+        title=None,
+        action="DENY",
+        condition=condition,
+        unless=unless,
+        target=Target(False, (slot,), frozenset({target})),
+        into=None,
+        requirement=None,
+        carc=carc,
+        rarc=rarc,
+        message=message,
+        fix=fix,
+        citation=citation,
+        severity="error",
+        effective=None,
+        slots=slots,
+        triggers=frozenset({trigger}),
+        text=text,
+        source=source,
+        line=0,
+        column=0,
+    )
 
 
 def load_ptp(data: bytes, *, file: str, source: str, digest: str) -> PtpTable:
@@ -186,30 +222,22 @@ class MueTable:
             else:
                 measure = p.DayUnitsPred(code, units, 0, f"units of {code} on one date > {units}")
                 text = f"units of {code} on one date > {units} -> DENY {code}"
-            yield CompiledRule(
-                id=f"mue:{code}",
-                order=0,
-                title=None,
-                action="DENY",
+            yield _edit_rule(
+                rule_id=f"mue:{code}",
                 condition=measure,
                 unless=None,
-                target=Target(False, (0,), frozenset({code})),
-                into=None,
-                requirement=None,
+                target=code,
+                slot=0,
+                slots=1,
+                trigger=code,
                 carc="151",
                 rarc="N362",
                 message=f"{code} is billed for more than its medically unlikely edit of {units} units"
                 + (" on one date of service" if indicator != 1 else " on one line"),
                 fix=f"bill at most {units} units of {code}, or document why more were medically necessary and appeal",
                 citation=f"CMS MUE table {self.file}" + (f": {self.rationale[code]}" if code in self.rationale else ""),
-                severity="error",
-                effective=None,
-                slots=1,
-                triggers=frozenset({code}),
                 text=text,
                 source=source,
-                line=0,
-                column=0,
             )
 
 
