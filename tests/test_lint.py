@@ -14,12 +14,12 @@ def _run(*argv: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_check() -> None:
-    result = _run("ruff", "check", "--no-cache", "src", "tests")
+    result = _run("ruff", "check", "--no-cache", "src", "tests", "benchmarks")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_ruff_format() -> None:
-    result = _run("ruff", "format", "--check", "--no-cache", "src", "tests")
+    result = _run("ruff", "format", "--check", "--no-cache", "src", "tests", "benchmarks")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

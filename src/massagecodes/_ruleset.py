@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import gc
 import hashlib
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Literal
@@ -118,16 +120,25 @@ class Result:
         }
 
 
-def _index(rules: tuple[CompiledRule, ...]) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+def _index(
+    rules: tuple[CompiledRule, ...],
+) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...], dict[int, tuple[frozenset[str], ...]]]:
+    """Rules by the codes that trigger them, the rules always tried, and the further
+    code sets some rules require (most require only their trigger)."""
     by_code: dict[str, list[int]] = {}
     always: list[int] = []
+    extra = {
+        position: more
+        for position, rule in enumerate(rules)
+        if (more := tuple(r for r in rule.requires if r != rule.triggers))
+    }
     for position, rule in enumerate(rules):
         if rule.triggers is None:
             always.append(position)
         else:
             for code in rule.triggers:
                 by_code.setdefault(code, []).append(position)
-    return {code: tuple(positions) for code, positions in by_code.items()}, tuple(always)
+    return {code: tuple(positions) for code, positions in by_code.items()}, tuple(always), extra
 
 
 @attrs.frozen
@@ -154,11 +165,17 @@ class Ruleset:
     tables: tuple[Table, ...] = attrs.field(default=(), repr=False)
     _by_code: dict[str, tuple[int, ...]] = attrs.field(init=False, eq=False, repr=False)
     _always: tuple[int, ...] = attrs.field(init=False, eq=False, repr=False)
+    _skipped: tuple[tuple[str, str], ...] = attrs.field(init=False, eq=False, repr=False)
+    _extra: dict[int, tuple[frozenset[str], ...]] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        by_code, always = _index(self.rules)
+        by_code, always, extra = _index(self.rules)
+        object.__setattr__(self, "_extra", extra)
         object.__setattr__(self, "_by_code", by_code)
         object.__setattr__(self, "_always", always)
+        object.__setattr__(
+            self, "_skipped", tuple((rule.id, rule.skip) for rule in self.rules if rule.skip is not None)
+        )
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
@@ -172,16 +189,26 @@ class Ruleset:
     @property
     def skipped(self) -> tuple[tuple[str, str], ...]:
         """Rules that cannot run, with the reason (an unset parameter)."""
-        return tuple((rule.id, rule.skip) for rule in self.rules if rule.skip is not None)
+        return self._skipped
 
     def run_tests(self) -> tuple[RuleTestOutcome, ...]:
         """Run the ``test`` blocks written beside the rules, in order."""
         return tuple(_run_test(self, test) for test in self.tests)
 
     def _candidates(self, facts: p.Facts) -> list[int]:
+        """The rules the claim can trigger: indexed by code, then every code set the
+        rule requires must meet the claim's codes."""
+        codes = facts.by_code.keys()
         positions = set(self._always)
-        for code in facts.by_code:
+        for code in codes:
             positions.update(self._by_code.get(code, ()))
+        extra = self._extra
+        if extra:
+            for position in [position for position in positions if position in extra]:
+                for required in extra[position]:
+                    if required.isdisjoint(codes):
+                        positions.discard(position)
+                        break
         return sorted(positions)
 
     def _check_inputs(self, claim: object, history: object) -> tuple[Claim, tuple[Claim, ...]]:
@@ -406,20 +433,26 @@ def _apply(rule: CompiledRule, ctx: p.Context) -> Finding | None:
         ctx.note("skipped", None, rule.skip)
         return None
     if rule.effective is not None and not _in_effect(rule, facts.claim.date_of_service):
-        start, end = rule.effective
-        ctx.note(f"effective {start} to {end or 'open'}", False, f"date of service {facts.claim.date_of_service}")
+        if ctx.trace is not None:
+            start, end = rule.effective
+            ctx.note(f"effective {start} to {end or 'open'}", False, f"date of service {facts.claim.date_of_service}")
         return None
     lines: set[int] = set()
     related: set[int] = set()
     claim_level = False
     matched = False
+    tracing = ctx.trace is not None
+    target = rule.target
     for env in rule.condition.solve(ctx, (None,) * rule.slots):
-        bound = tuple(sorted({index for index in env if index is not None}))
-        targets = bound if rule.target.claim else rule.target.lines(facts, env)
-        if not rule.target.claim and not targets:
-            continue
+        if target.claim:
+            targets = tuple(sorted({index for index in env if index is not None}))
+        else:
+            targets = target.lines(facts, env)
+            if not targets:
+                continue
         if rule.requirement is not None:
             ctx.targets = targets
+            bound = tuple(sorted({index for index in env if index is not None}))
             missing = rule.requirement.missing(ctx, env, bound)
             if ctx.trace is not None:
                 lacking = (
@@ -433,11 +466,13 @@ def _apply(rule: CompiledRule, ctx: p.Context) -> Finding | None:
         if rule.unless is not None:
             ctx.targets = targets
             ctx.depth += 1
-            ctx.note("unless", None, f"exceptions for {_lines(targets) if targets else 'the claim'}")
-            excused = next(rule.unless.solve(ctx, env), None) is not None
+            if tracing:
+                ctx.note("unless", None, f"exceptions for {_lines(targets) if targets else 'the claim'}")
+            excused = next(iter(rule.unless.solve(ctx, env)), None) is not None
             ctx.depth -= 1
             if excused:
-                ctx.note("unless", None, "an exception applies: no finding for this match")
+                if tracing:
+                    ctx.note("unless", None, "an exception applies: no finding for this match")
                 continue
         matched = True
         claim_level = claim_level or rule.target.claim
@@ -562,6 +597,41 @@ def _compile(
     chain: tuple[tuple[str, str | None], ...],
     lenient_params: bool = False,
     files: FileReader | None = None,
+) -> Ruleset:
+    with _no_collection():
+        return _compile_collected(
+            text,
+            source=source,
+            params=params,
+            resolver=resolver,
+            chain=chain,
+            lenient_params=lenient_params,
+            files=files,
+        )
+
+
+@contextlib.contextmanager
+def _no_collection() -> Iterator[None]:
+    """Compiling builds many small objects and no reference cycles worth collecting:
+    the cyclic collector would spend a third of the time walking them."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _compile_collected(
+    text: str,
+    *,
+    source: str,
+    params: Mapping[str, object],
+    resolver: Resolver | None,
+    chain: tuple[tuple[str, str | None], ...],
+    lenient_params: bool,
+    files: FileReader | None,
 ) -> Ruleset:
     document = parse(text, source=source)
     extends = next((item.value for item in document.header if item.key == "extends"), None)

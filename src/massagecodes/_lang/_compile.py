@@ -62,6 +62,9 @@ class Target:
     def lines(self, facts: p.Facts, env: p.Env) -> tuple[int, ...]:
         if self.claim:
             return tuple(sorted({index for index in env if index is not None}))
+        if len(self.slots) == 1:  # the common case, without building a set
+            index = env[self.slots[0]]
+            return (index,) if index is not None and facts.codes[index] in self.codes else ()
         return tuple(
             sorted(
                 {index for slot in self.slots if (index := env[slot]) is not None and facts.codes[index] in self.codes}
@@ -134,6 +137,7 @@ class CompiledRule:
     line: int
     column: int
     skip: str | None = None  # why the rule cannot run (an unset parameter), or None
+    requires: tuple[frozenset[str], ...] = ()  # and one code of each of these sets
 
 
 ParamType = Literal["number", "money", "date", "flag"]
@@ -254,6 +258,8 @@ class _Compiler:
         self.params: dict[str, Param] = {param.name: param for param in base.params} if base else {}
         self.given = dict(params)
         self.unset: set[str] = set()
+        self.texts: dict[int, str] = {}  # condition texts by node, printed once each
+        self.resolved: dict[ast.CodeRef, frozenset[str] | None] = {}
 
     # ---- diagnostics
     def error(self, code: str, message: str, span: ast.Span, hint: str | None = None) -> None:
@@ -507,6 +513,13 @@ class _Compiler:
 
     # ---- names in rules
     def codes_of(self, ref: ast.CodeRef) -> frozenset[str] | None:
+        if ref in self.resolved:
+            return self.resolved[ref]
+        found = self._codes_of(ref)
+        self.resolved[ref] = found
+        return found
+
+    def _codes_of(self, ref: ast.CodeRef) -> frozenset[str] | None:
         codes: set[str] = set()
         ok = True
         for word in ref.names:
@@ -565,7 +578,7 @@ class _Compiler:
     def condition(
         self, node: ast.Condition, scope: _Scope, *, positive: bool = True, in_unless: bool = False
     ) -> p.Predicate:
-        text = condition_text(node)
+        text = condition_text(node, self.texts)
         if isinstance(node, ast.CodeTerm):
             codes = self.codes_of(node.ref) or frozenset()
             # Two terms for the same codes match a pair of lines once, not in both orders.
@@ -599,7 +612,7 @@ class _Compiler:
                         f"{'SAME' if relation.same else 'DIFFERENT'} {relation.aspect}",
                     )
                 )
-            return p.all_of(*items, relations=relations, text=text)
+            return p.all_of(*p.cheap_first(items), relations=relations, text=text)
         if isinstance(node, ast.BilledByOther):
             return p.BilledByOtherPred(
                 self.code_selector(node.ref, scope, positive=positive and not in_unless), text, node.other
@@ -829,7 +842,8 @@ class _Compiler:
             effective=attributes.get("effective"),
             slots=len(scope.terms),
             triggers=_triggers(rule.condition, self),
-            text=rule_line(rule),
+            requires=_requires(rule.condition, self),
+            text=rule_line(rule, self.texts),
             source=self.source,
             line=rule.span.line,
             column=rule.span.column,
@@ -969,6 +983,17 @@ class _Compiler:
                     )
 
 
+def _requires(node: ast.Condition, compiler: _Compiler) -> tuple[frozenset[str], ...]:
+    """Every code set of which the claim must have a code for the condition to hold."""
+    if isinstance(node, ast.And):
+        found: list[frozenset[str]] = []
+        for item in node.items:
+            found.extend(_requires(item, compiler))
+        return tuple(dict.fromkeys(found))
+    single = _triggers(node, compiler)
+    return (single,) if single is not None else ()
+
+
 def _triggers(node: ast.Condition, compiler: _Compiler) -> frozenset[str] | None:
     """Codes of which the claim must have one for the rule to hold; None if no such set.
 
@@ -1046,7 +1071,7 @@ def compile_document(
     if base is not None:
         merged.extend(mine.pop(rule.id, rule) for rule in base.rules if rule.id not in disabled)
     merged.extend(rule for rule in own if rule is not None and rule.id in mine)
-    rules = tuple(attrs.evolve(rule, order=order) for order, rule in enumerate(merged))
+    rules = tuple(rule if rule.order == order else attrs.evolve(rule, order=order) for order, rule in enumerate(merged))
     compiler.tests([rule.id for rule in rules])
     if compiler.diagnostics:
         ordered = sorted(compiler.diagnostics, key=lambda d: (d.line, d.column))

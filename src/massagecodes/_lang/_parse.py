@@ -19,10 +19,10 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import lark
-from lark import Token, Tree, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
-from lark.visitors import Transformer_NonRecursive
+from lark import Token, Transformer
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from massagecodes import _resources
 from massagecodes._lang import _ast as ast
@@ -86,9 +86,12 @@ def _parser() -> lark.Lark:
             parser="lalr",
             lexer="contextual",
             strict=True,
-            propagate_positions=True,
+            # Spans come from the tokens, so lark need not track positions; the
+            # transformer runs as the parser reduces, so no parse tree is built.
+            propagate_positions=False,
             maybe_placeholders=True,
             postlex=_NewlinesInBrackets(),
+            transformer=_ToAst(),
             cache=False,  # never load a pickle from a shared temporary path
         )
 
@@ -412,12 +415,15 @@ def parse(text: str, *, source: str = "<rules>") -> ast.Document:
             [_diagnostic(source, "", "MC109", f"the text is larger than {MAX_SOURCE_BYTES} bytes", 1, 1, 1)]
         )
     try:
-        tree = _parser().parse(text)
+        document = _parser().parse(text)
     except _TooDeepError as deep:
         raise RulesSyntaxError([_too_deep(deep, source, text, 0)]) from None
+    except _BadStringError as bad:
+        raise RulesSyntaxError([_bad_string(bad, source, text)]) from None
     except UnexpectedInput:
         raise RulesSyntaxError(_all_syntax_errors(text, source)) from None
-    return _to_document(tree, source, text)
+    assert isinstance(document, ast.Document)
+    return document
 
 
 def _too_deep(deep: _TooDeepError, source: str, text: str, line_offset: int) -> Diagnostic:
@@ -441,6 +447,8 @@ def _all_syntax_errors(text: str, source: str) -> list[Diagnostic]:
             _parser().parse(chunk)
         except _TooDeepError as deep:
             diagnostics.append(_too_deep(deep, source, text, first_line))
+        except _BadStringError as bad:
+            diagnostics.append(_bad_string(bad, source, text, first_line))
         except UnexpectedInput as error:
             diagnostics.append(_syntax_diagnostic(error, source, text, first_line, offset))
     if not diagnostics:  # pragma: no cover - a text that fails whole fails in some item
@@ -469,14 +477,46 @@ def _span_of(item: Any) -> ast.Span:
             item.end_line or item.line or 1,
             item.end_column or (item.column or 1) + len(item),
         )
-    if isinstance(item, Tree):
-        meta = item.meta
-        return ast.Span(meta.line, meta.column, meta.end_line, meta.end_column)
     return item.span  # type: ignore[no-any-return]
 
 
-def _meta_span(meta: Any) -> ast.Span:
-    return ast.Span(meta.line, meta.column, meta.end_line, meta.end_column)
+def _child_span(child: Any) -> tuple[ast.Span | None, ast.Span | None]:
+    """The first and last positioned pieces of a transformed child."""
+    if child is None:
+        return None, None
+    if isinstance(child, Token):
+        span = _span_of(child)
+        return span, span
+    if isinstance(child, tuple | list):
+        first = last = None
+        for item in child:
+            start, end = _child_span(item)
+            first = first or start
+            last = end or last
+        return first, last
+    found = getattr(child, "span", None)
+    return (found, found) if isinstance(found, ast.Span) else (None, None)
+
+
+def _span(children: list[Any]) -> ast.Span:
+    """The span from the first to the last positioned child (tokens and nodes carry
+    their positions, so the parser needs no position tracking of its own)."""
+    first, last = _child_span(children)
+    assert first is not None, "every rule has a token"
+    assert last is not None
+    return ast.Span(first.line, first.column, last.end_line, last.end_column)
+
+
+@attrs.frozen
+class _Json:
+    """A JSON value in a test block, with its span while it is being built."""
+
+    value: object
+    span: ast.Span
+
+
+def _json(item: Any) -> object:
+    return item.value if isinstance(item, _Json) else item
 
 
 def _word(token: Token) -> ast.Word:
@@ -519,157 +559,156 @@ def _nodes(children: list[Any]) -> list[Any]:
     return [child for child in children if child is not None and not isinstance(child, Token)]
 
 
-@v_args(meta=True)
-class _ToAst(Transformer_NonRecursive[Token, Any]):
+class _ToAst(Transformer[Token, Any]):
     """One method per grammar rule; each returns an AST node (or a small tuple)."""
 
     # ---- header
-    def ruleset_stmt(self, meta: Any, c: list[Any]) -> ast.HeaderItem:
-        return ast.HeaderItem("ruleset", _word(c[1]), _meta_span(meta))
+    def ruleset_stmt(self, c: list[Any]) -> ast.HeaderItem:
+        return ast.HeaderItem("ruleset", _word(c[1]), _span(c))
 
-    def version_stmt(self, meta: Any, c: list[Any]) -> ast.HeaderItem:
-        return ast.HeaderItem("version", _word(c[1]), _meta_span(meta))
+    def version_stmt(self, c: list[Any]) -> ast.HeaderItem:
+        return ast.HeaderItem("version", _word(c[1]), _span(c))
 
-    def language_stmt(self, meta: Any, c: list[Any]) -> ast.HeaderItem:
-        return ast.HeaderItem("language", ast.Value("number", _int(c[1]), _span_of(c[1])), _meta_span(meta))
+    def language_stmt(self, c: list[Any]) -> ast.HeaderItem:
+        return ast.HeaderItem("language", ast.Value("number", _int(c[1]), _span_of(c[1])), _span(c))
 
-    def title_stmt(self, meta: Any, c: list[Any]) -> ast.HeaderItem:
-        return ast.HeaderItem("title", ast.Value("string", _string(c[1]), _span_of(c[1])), _meta_span(meta))
+    def title_stmt(self, c: list[Any]) -> ast.HeaderItem:
+        return ast.HeaderItem("title", ast.Value("string", _string(c[1]), _span_of(c[1])), _span(c))
 
-    def source_stmt(self, meta: Any, c: list[Any]) -> ast.HeaderItem:
-        return ast.HeaderItem("source", ast.Value("string", _string(c[1]), _span_of(c[1])), _meta_span(meta))
+    def source_stmt(self, c: list[Any]) -> ast.HeaderItem:
+        return ast.HeaderItem("source", ast.Value("string", _string(c[1]), _span_of(c[1])), _span(c))
 
-    def effective_stmt(self, meta: Any, c: list[Any]) -> ast.HeaderItem:
-        return ast.HeaderItem("effective", c[1], _meta_span(meta))
+    def effective_stmt(self, c: list[Any]) -> ast.HeaderItem:
+        return ast.HeaderItem("effective", c[1], _span(c))
 
-    def date_between(self, meta: Any, c: list[Any]) -> ast.DateRange:
-        return ast.DateRange(_date(c[0]), _date(c[2]), _meta_span(meta))
+    def date_between(self, c: list[Any]) -> ast.DateRange:
+        return ast.DateRange(_date(c[0]), _date(c[2]), _span(c))
 
-    def date_from(self, meta: Any, c: list[Any]) -> ast.DateRange:
-        return ast.DateRange(_date(c[1]), None, _meta_span(meta))
+    def date_from(self, c: list[Any]) -> ast.DateRange:
+        return ast.DateRange(_date(c[1]), None, _span(c))
 
-    def units_stmt(self, meta: Any, c: list[Any]) -> ast.HeaderItem:
+    def units_stmt(self, c: list[Any]) -> ast.HeaderItem:
         numbers = _tokens(c, "NUMBER")
         threshold = ast.Value("number", _int(numbers[0]), _span_of(numbers[0])) if numbers else None
         unit = ast.Value("number", _int(numbers[1]), _span_of(numbers[1])) if len(numbers) > 1 else None
-        spec = ast.UnitsSpec(_word(c[1]), threshold, unit, _meta_span(meta))
-        return ast.HeaderItem("units", spec, _meta_span(meta))
+        spec = ast.UnitsSpec(_word(c[1]), threshold, unit, _span(c))
+        return ast.HeaderItem("units", spec, _span(c))
 
     # ---- composition, settings, tables
-    def extends_stmt(self, meta: Any, c: list[Any]) -> ast.HeaderItem:
+    def extends_stmt(self, c: list[Any]) -> ast.HeaderItem:
         spec = ast.Value("string", _string(c[2]), _span_of(c[2])) if c[2] is not None else None
-        return ast.HeaderItem("extends", ast.Extends(_word(c[1]), spec, _meta_span(meta)), _meta_span(meta))
+        return ast.HeaderItem("extends", ast.Extends(_word(c[1]), spec, _span(c)), _span(c))
 
-    def disable_stmt(self, meta: Any, c: list[Any]) -> ast.DisableStmt:
-        return ast.DisableStmt(tuple(_word(w) for w in _tokens(c, "WORD")), _meta_span(meta))
+    def disable_stmt(self, c: list[Any]) -> ast.DisableStmt:
+        return ast.DisableStmt(tuple(_word(w) for w in _tokens(c, "WORD")), _span(c))
 
-    def param_decl(self, meta: Any, c: list[Any]) -> ast.ParamDecl:
+    def param_decl(self, c: list[Any]) -> ast.ParamDecl:
         name = ast.Word(str(c[1])[1:], _span_of(c[1]))
         default = c[4] if len(c) > 4 else None
-        return ast.ParamDecl(name, _word(c[2]), default, _meta_span(meta))
+        return ast.ParamDecl(name, _word(c[2]), default, _span(c))
 
-    def import_stmt(self, meta: Any, c: list[Any]) -> ast.ImportDecl:
-        return ast.ImportDecl(_word(c[1]), ast.Value("string", _string(c[2]), _span_of(c[2])), _meta_span(meta))
+    def import_stmt(self, c: list[Any]) -> ast.ImportDecl:
+        return ast.ImportDecl(_word(c[1]), ast.Value("string", _string(c[2]), _span_of(c[2])), _span(c))
 
     # ---- declarations
-    def code_decl(self, meta: Any, c: list[Any]) -> ast.CodeDecl:
+    def code_decl(self, c: list[Any]) -> ast.CodeDecl:
         description = _string(c[3]) if c[3] is not None else None
-        return ast.CodeDecl(_word(c[1]), c[2] == "timed", description, _meta_span(meta))
+        return ast.CodeDecl(_word(c[1]), str(c[2]) == "timed", description, _span(c))
 
-    def timing(self, meta: Any, c: list[Any]) -> str:
-        return str(c[0])
+    def timing(self, c: list[Any]) -> Token:
+        return c[0]  # type: ignore[no-any-return]
 
-    def group_decl(self, meta: Any, c: list[Any]) -> ast.GroupDecl:
+    def group_decl(self, c: list[Any]) -> ast.GroupDecl:
         words = _tokens(c, "WORD")
-        return ast.GroupDecl(_word(words[0]), tuple(_word(w) for w in words[1:]), _meta_span(meta))
+        return ast.GroupDecl(_word(words[0]), tuple(_word(w) for w in words[1:]), _span(c))
 
-    def region_decl(self, meta: Any, c: list[Any]) -> ast.RegionDecl:
-        return ast.RegionDecl(_word(c[1]), _meta_span(meta))
+    def region_decl(self, c: list[Any]) -> ast.RegionDecl:
+        return ast.RegionDecl(_word(c[1]), _span(c))
 
-    def alias_decl(self, meta: Any, c: list[Any]) -> ast.AliasDecl:
+    def alias_decl(self, c: list[Any]) -> ast.AliasDecl:
         alias = c[1]
         alias_word = ast.Word(_string(alias), _span_of(alias)) if alias.type == "STRING" else _word(alias)
-        return ast.AliasDecl(alias_word, _word(c[3]), _meta_span(meta))
+        return ast.AliasDecl(alias_word, _word(c[3]), _span(c))
 
     # ---- rules
-    def rule_core(self, meta: Any, c: list[Any]) -> tuple[Any, ...]:
+    def rule_core(self, c: list[Any]) -> tuple[Any, ...]:
         condition, action = c[0], c[2]
         unless = c[4] if len(c) > 4 else None
         return condition, action, unless
 
-    def bare_rule(self, meta: Any, c: list[Any]) -> ast.Rule:
+    def bare_rule(self, c: list[Any]) -> ast.Rule:
         condition, action, unless = c[0]
-        return ast.Rule(None, None, condition, action, unless, (), _meta_span(meta))
+        return ast.Rule(None, None, condition, action, unless, (), _span(c))
 
-    def rule_block(self, meta: Any, c: list[Any]) -> ast.Rule:
+    def rule_block(self, c: list[Any]) -> ast.Rule:
         rule_id = _word(c[1])
         title = _string(c[2]) if c[2] is not None else None
         core = next(child for child in c if isinstance(child, tuple))
         attributes = tuple(child for child in c if isinstance(child, ast.Attribute))
         condition, action, unless = core
-        return ast.Rule(rule_id, title, condition, action, unless, attributes, _meta_span(meta))
+        return ast.Rule(rule_id, title, condition, action, unless, attributes, _span(c))
 
-    def _attribute(self, key: str, meta: Any, value: Any) -> ast.Attribute:
-        return ast.Attribute(key, value, _meta_span(meta))  # type: ignore[arg-type]
+    def _attribute(self, key: str, c: list[Any], value: Any) -> ast.Attribute:
+        return ast.Attribute(key, value, _span(c))  # type: ignore[arg-type]
 
-    def carc_attr(self, meta: Any, c: list[Any]) -> ast.Attribute:
-        return self._attribute("carc", meta, _word(c[1]))
+    def carc_attr(self, c: list[Any]) -> ast.Attribute:
+        return self._attribute("carc", c, _word(c[1]))
 
-    def rarc_attr(self, meta: Any, c: list[Any]) -> ast.Attribute:
-        return self._attribute("rarc", meta, _word(c[1]))
+    def rarc_attr(self, c: list[Any]) -> ast.Attribute:
+        return self._attribute("rarc", c, _word(c[1]))
 
-    def message_attr(self, meta: Any, c: list[Any]) -> ast.Attribute:
-        return self._attribute("message", meta, _string(c[1]))
+    def message_attr(self, c: list[Any]) -> ast.Attribute:
+        return self._attribute("message", c, _string(c[1]))
 
-    def fix_attr(self, meta: Any, c: list[Any]) -> ast.Attribute:
-        return self._attribute("fix", meta, _string(c[1]))
+    def fix_attr(self, c: list[Any]) -> ast.Attribute:
+        return self._attribute("fix", c, _string(c[1]))
 
-    def cite_attr(self, meta: Any, c: list[Any]) -> ast.Attribute:
-        return self._attribute("cite", meta, _string(c[1]))
+    def cite_attr(self, c: list[Any]) -> ast.Attribute:
+        return self._attribute("cite", c, _string(c[1]))
 
-    def severity_attr(self, meta: Any, c: list[Any]) -> ast.Attribute:
-        return self._attribute("severity", meta, _word(c[1]))
+    def severity_attr(self, c: list[Any]) -> ast.Attribute:
+        return self._attribute("severity", c, _word(c[1]))
 
-    def effective_attr(self, meta: Any, c: list[Any]) -> ast.Attribute:
-        return self._attribute("effective", meta, c[1])
+    def effective_attr(self, c: list[Any]) -> ast.Attribute:
+        return self._attribute("effective", c, c[1])
 
     # ---- actions
-    def deny_action(self, meta: Any, c: list[Any]) -> ast.Action:
-        return ast.Action("DENY", _word(c[1]) if c[1] is not None else None, None, None, _meta_span(meta))
+    def deny_action(self, c: list[Any]) -> ast.Action:
+        return ast.Action("DENY", _word(c[1]) if c[1] is not None else None, None, None, _span(c))
 
-    def warn_action(self, meta: Any, c: list[Any]) -> ast.Action:
-        return ast.Action("WARN", _word(c[1]) if c[1] is not None else None, None, None, _meta_span(meta))
+    def warn_action(self, c: list[Any]) -> ast.Action:
+        return ast.Action("WARN", _word(c[1]) if c[1] is not None else None, None, None, _span(c))
 
-    def bundle_action(self, meta: Any, c: list[Any]) -> ast.Action:
+    def bundle_action(self, c: list[Any]) -> ast.Action:
         target = _word(c[1]) if c[1] is not None else None
         into = _word(c[3]) if len(c) > 3 and c[3] is not None else None
-        return ast.Action("BUNDLE", target, into, None, _meta_span(meta))
+        return ast.Action("BUNDLE", target, into, None, _span(c))
 
-    def require_action(self, meta: Any, c: list[Any]) -> ast.Action:
-        return ast.Action("REQUIRE", None, None, c[1], _meta_span(meta))
+    def require_action(self, c: list[Any]) -> ast.Action:
+        return ast.Action("REQUIRE", None, None, c[1], _span(c))
 
-    def require_referral(self, meta: Any, c: list[Any]) -> ast.Requirement:
-        return ast.Requirement("referral", span=_meta_span(meta))
+    def require_referral(self, c: list[Any]) -> ast.Requirement:
+        return ast.Requirement("referral", span=_span(c))
 
-    def require_diagnosis(self, meta: Any, c: list[Any]) -> ast.Requirement:
-        return ast.Requirement("diagnosis", span=_meta_span(meta))
+    def require_diagnosis(self, c: list[Any]) -> ast.Requirement:
+        return ast.Requirement("diagnosis", span=_span(c))
 
-    def require_authorization(self, meta: Any, c: list[Any]) -> ast.Requirement:
-        return ast.Requirement("authorization", span=_meta_span(meta))
+    def require_authorization(self, c: list[Any]) -> ast.Requirement:
+        return ast.Requirement("authorization", span=_span(c))
 
-    def require_documentation(self, meta: Any, c: list[Any]) -> ast.Requirement:
-        return ast.Requirement("documentation", element=_word(c[1]), span=_meta_span(meta))
+    def require_documentation(self, c: list[Any]) -> ast.Requirement:
+        return ast.Requirement("documentation", element=_word(c[1]), span=_span(c))
 
-    def require_modifier(self, meta: Any, c: list[Any]) -> ast.Requirement:
+    def require_modifier(self, c: list[Any]) -> ast.Requirement:
         target = c[3] if c[3] is not None else None
-        return ast.Requirement("modifier", modifiers=c[1], target=target, span=_meta_span(meta))
+        return ast.Requirement("modifier", modifiers=c[1], target=target, span=_span(c))
 
     # ---- conditions
-    def condition(self, meta: Any, c: list[Any]) -> ast.Condition:
+    def condition(self, c: list[Any]) -> ast.Condition:
         items = tuple(_nodes(c))
-        return items[0] if len(items) == 1 else ast.Or(items, _meta_span(meta))
+        return items[0] if len(items) == 1 else ast.Or(items, _span(c))
 
-    def and_cond(self, meta: Any, c: list[Any]) -> ast.Condition:
+    def and_cond(self, c: list[Any]) -> ast.Condition:
         items: list[ast.Condition] = []
         relations: list[ast.Relation] = []
         for item, item_relations in _nodes(c):
@@ -677,111 +716,111 @@ class _ToAst(Transformer_NonRecursive[Token, Any]):
             relations.extend(item_relations)
         if len(items) == 1 and not relations:
             return items[0]
-        return ast.And(tuple(items), tuple(relations), _meta_span(meta))
+        return ast.And(tuple(items), tuple(relations), _span(c))
 
-    def chain_item(self, meta: Any, c: list[Any]) -> tuple[ast.Condition, tuple[ast.Relation, ...]]:
+    def chain_item(self, c: list[Any]) -> tuple[ast.Condition, tuple[ast.Relation, ...]]:
         nodes = _nodes(c)
         return nodes[0], tuple(nodes[1:])
 
-    def not_atom(self, meta: Any, c: list[Any]) -> ast.Not:
-        return ast.Not(c[1], _meta_span(meta))
+    def not_atom(self, c: list[Any]) -> ast.Not:
+        return ast.Not(c[1], _span(c))
 
-    def same(self, meta: Any, c: list[Any]) -> ast.Relation:
-        return ast.Relation(True, c[1], _meta_span(meta))
+    def same(self, c: list[Any]) -> ast.Relation:
+        return ast.Relation(True, str(c[1]), _span(c))  # type: ignore[arg-type]
 
-    def different(self, meta: Any, c: list[Any]) -> ast.Relation:
-        return ast.Relation(False, c[1], _meta_span(meta))
+    def different(self, c: list[Any]) -> ast.Relation:
+        return ast.Relation(False, str(c[1]), _span(c))  # type: ignore[arg-type]
 
-    def aspect(self, meta: Any, c: list[Any]) -> str:
-        return str(c[0])
+    def aspect(self, c: list[Any]) -> Token:
+        return c[0]  # type: ignore[no-any-return]
 
-    def group_atom(self, meta: Any, c: list[Any]) -> ast.Paren:
-        return ast.Paren(c[1], _meta_span(meta))
+    def group_atom(self, c: list[Any]) -> ast.Paren:
+        return ast.Paren(c[1], _span(c))
 
-    def code_atom(self, meta: Any, c: list[Any]) -> ast.CodeTerm:
-        return ast.CodeTerm(c[0], _meta_span(meta))
+    def code_atom(self, c: list[Any]) -> ast.CodeTerm:
+        return ast.CodeTerm(c[0], _span(c))
 
-    def billed_by_other(self, meta: Any, c: list[Any]) -> ast.BilledByOther:
-        return ast.BilledByOther(c[0], _meta_span(meta))
+    def billed_by_other(self, c: list[Any]) -> ast.BilledByOther:
+        return ast.BilledByOther(c[0], _span(c))
 
-    def billed_same_day(self, meta: Any, c: list[Any]) -> ast.BilledByOther:
-        return ast.BilledByOther(c[0], _meta_span(meta), other=False)
+    def billed_same_day(self, c: list[Any]) -> ast.BilledByOther:
+        return ast.BilledByOther(c[0], _span(c), other=False)
 
-    def all_visits_atom(self, meta: Any, c: list[Any]) -> ast.VisitsCond:
-        return ast.VisitsCond(c[1], _meta_span(meta), scope="all")
+    def all_visits_atom(self, c: list[Any]) -> ast.VisitsCond:
+        return ast.VisitsCond(c[1], _span(c), scope="all")
 
-    def months_atom(self, meta: Any, c: list[Any]) -> ast.VisitsCond:
-        return ast.VisitsCond(c[4], _meta_span(meta), scope="months")
+    def months_atom(self, c: list[Any]) -> ast.VisitsCond:
+        return ast.VisitsCond(c[4], _span(c), scope="months")
 
-    def charges_atom(self, meta: Any, c: list[Any]) -> ast.ChargesCond:
-        return ast.ChargesCond(c[3], _meta_span(meta))
+    def charges_atom(self, c: list[Any]) -> ast.ChargesCond:
+        return ast.ChargesCond(c[3], _span(c))
 
-    def flag_atom(self, meta: Any, c: list[Any]) -> ast.FlagCond:
-        return ast.FlagCond(ast.Word(str(c[0])[1:], _span_of(c[0])), _meta_span(meta))
+    def flag_atom(self, c: list[Any]) -> ast.FlagCond:
+        return ast.FlagCond(ast.Word(str(c[0])[1:], _span_of(c[0])), _span(c))
 
-    def code_name(self, meta: Any, c: list[Any]) -> ast.CodeRef:
-        return ast.CodeRef((_word(c[0]),), False, _meta_span(meta))
+    def code_name(self, c: list[Any]) -> ast.CodeRef:
+        return ast.CodeRef((_word(c[0]),), False, _span(c))
 
-    def any_of(self, meta: Any, c: list[Any]) -> ast.CodeRef:
-        return ast.CodeRef(tuple(_word(w) for w in _tokens(c, "WORD")), True, _meta_span(meta))
+    def any_of(self, c: list[Any]) -> ast.CodeRef:
+        return ast.CodeRef(tuple(_word(w) for w in _tokens(c, "WORD")), True, _span(c))
 
-    def modifier_atom(self, meta: Any, c: list[Any]) -> ast.ModifierCond:
-        return ast.ModifierCond(c[1], c[3], _meta_span(meta))
+    def modifier_atom(self, c: list[Any]) -> ast.ModifierCond:
+        return ast.ModifierCond(c[1], c[3], _span(c))
 
-    def modifier_target(self, meta: Any, c: list[Any]) -> ast.Word:
+    def modifier_target(self, c: list[Any]) -> ast.Word:
         return _word(c[0])
 
-    def word_list(self, meta: Any, c: list[Any]) -> tuple[ast.Word, ...]:
+    def word_list(self, c: list[Any]) -> tuple[ast.Word, ...]:
         return tuple(_word(w) for w in _tokens(c, "WORD"))
 
-    def payer_atom(self, meta: Any, c: list[Any]) -> ast.FieldCond:
-        return ast.FieldCond("payer", _word(c[1]), c[2], _meta_span(meta))
+    def payer_atom(self, c: list[Any]) -> ast.FieldCond:
+        return ast.FieldCond("payer", _word(c[1]), c[2], _span(c))
 
-    def provider_atom(self, meta: Any, c: list[Any]) -> ast.FieldCond:
-        return ast.FieldCond("provider", _word(c[1]), c[2], _meta_span(meta))
+    def provider_atom(self, c: list[Any]) -> ast.FieldCond:
+        return ast.FieldCond("provider", _word(c[1]), c[2], _span(c))
 
-    def diagnosis_atom(self, meta: Any, c: list[Any]) -> ast.DiagnosisCond:
-        return ast.DiagnosisCond(tuple(_nodes(c)), _meta_span(meta))
+    def diagnosis_atom(self, c: list[Any]) -> ast.DiagnosisCond:
+        return ast.DiagnosisCond(tuple(_nodes(c)), _span(c))
 
-    def dx_item(self, meta: Any, c: list[Any]) -> ast.DxPattern:
+    def dx_item(self, c: list[Any]) -> ast.DxPattern:
         last = _word(c[2]) if len(c) > 2 and c[2] is not None else None
-        return ast.DxPattern(_word(c[0]), last, _meta_span(meta))
+        return ast.DxPattern(_word(c[0]), last, _span(c))
 
-    def referral_atom(self, meta: Any, c: list[Any]) -> ast.PresentCond:
-        return ast.PresentCond("referral", _meta_span(meta))
+    def referral_atom(self, c: list[Any]) -> ast.PresentCond:
+        return ast.PresentCond("referral", _span(c))
 
-    def authorization_atom(self, meta: Any, c: list[Any]) -> ast.PresentCond:
-        return ast.PresentCond("authorization", _meta_span(meta))
+    def authorization_atom(self, c: list[Any]) -> ast.PresentCond:
+        return ast.PresentCond("authorization", _span(c))
 
-    def documented_atom(self, meta: Any, c: list[Any]) -> ast.DocumentedCond:
-        return ast.DocumentedCond(_word(c[1]), _meta_span(meta))
+    def documented_atom(self, c: list[Any]) -> ast.DocumentedCond:
+        return ast.DocumentedCond(_word(c[1]), _span(c))
 
-    def measure_atom(self, meta: Any, c: list[Any]) -> ast.MeasureCond:
+    def measure_atom(self, c: list[Any]) -> ast.MeasureCond:
         measure, of, total = c[0]
-        return ast.MeasureCond(measure, of, total, c[1], _meta_span(meta))
+        return ast.MeasureCond(measure, of, total, c[1], _span(c))
 
-    def line_measure(self, meta: Any, c: list[Any]) -> tuple[ast.Word, ast.CodeRef | None, bool]:
+    def line_measure(self, c: list[Any]) -> tuple[ast.Word, ast.CodeRef | None, bool]:
         of = c[2] if len(c) > 2 else None
         return c[0], of, False
 
-    def total_measure(self, meta: Any, c: list[Any]) -> tuple[ast.Word, None, bool]:
+    def total_measure(self, c: list[Any]) -> tuple[ast.Word, None, bool]:
         return c[1], None, True
 
-    def measure_name(self, meta: Any, c: list[Any]) -> ast.Word:
+    def measure_name(self, c: list[Any]) -> ast.Word:
         return _word(c[0])
 
-    def visits_atom(self, meta: Any, c: list[Any]) -> ast.VisitsCond:
-        return ast.VisitsCond(c[3], _meta_span(meta))
+    def visits_atom(self, c: list[Any]) -> ast.VisitsCond:
+        return ast.VisitsCond(c[3], _span(c))
 
-    def is_comparison(self, meta: Any, c: list[Any]) -> ast.Comparison:
+    def is_comparison(self, c: list[Any]) -> ast.Comparison:
         negated = c[1] is not None
         values = tuple(child for child in c if isinstance(child, ast.Value))
-        return ast.Comparison("is not" if negated else "is", values, _meta_span(meta))
+        return ast.Comparison("is not" if negated else "is", values, _span(c))
 
-    def op_comparison(self, meta: Any, c: list[Any]) -> ast.Comparison:
-        return ast.Comparison(str(c[0]), (c[1],), _meta_span(meta))  # type: ignore[arg-type]
+    def op_comparison(self, c: list[Any]) -> ast.Comparison:
+        return ast.Comparison(str(c[0]), (c[1],), _span(c))  # type: ignore[arg-type]
 
-    def value(self, meta: Any, c: list[Any]) -> ast.Value:
+    def value(self, c: list[Any]) -> ast.Value:
         token: Token = c[0]
         span = _span_of(token)
         if token.type == "STRING":
@@ -797,7 +836,7 @@ class _ToAst(Transformer_NonRecursive[Token, Any]):
         return ast.Value("word", str(token), span)
 
     # ---- tests
-    def test_block(self, meta: Any, c: list[Any]) -> ast.TestBlock:
+    def test_block(self, c: list[Any]) -> ast.TestBlock:
         name = _string(c[1])
         claim = history = None
         expectations: list[ast.Expectation] = []
@@ -808,67 +847,67 @@ class _ToAst(Transformer_NonRecursive[Token, Any]):
                 history = payload
             else:
                 expectations.append(payload)
-        return ast.TestBlock(name, claim, history, tuple(expectations), _meta_span(meta))
+        return ast.TestBlock(name, claim, history, tuple(expectations), _span(c))
 
-    def test_claim(self, meta: Any, c: list[Any]) -> tuple[str, ast.JsonValue]:
-        return "claim", ast.JsonValue(c[1], _meta_span(meta))
+    def test_claim(self, c: list[Any]) -> tuple[str, ast.JsonValue]:
+        return "claim", ast.JsonValue(_json(c[1]), _span(c))
 
-    def test_history(self, meta: Any, c: list[Any]) -> tuple[str, ast.JsonValue]:
-        return "history", ast.JsonValue(c[1], _meta_span(meta))
+    def test_history(self, c: list[Any]) -> tuple[str, ast.JsonValue]:
+        return "history", ast.JsonValue(_json(c[1]), _span(c))
 
-    def test_expect(self, meta: Any, c: list[Any]) -> tuple[str, ast.Expectation]:
+    def test_expect(self, c: list[Any]) -> tuple[str, ast.Expectation]:
         return "expect", c[1]
 
-    def expect_finding(self, meta: Any, c: list[Any]) -> ast.Expectation:
+    def expect_finding(self, c: list[Any]) -> ast.Expectation:
         lines = c[3] if len(c) > 3 and c[3] is not None else None
-        return ast.Expectation("finding", action=str(c[0]), rule=_word(c[1]), lines=lines, span=_meta_span(meta))
+        return ast.Expectation("finding", action=str(c[0]), rule=_word(c[1]), lines=lines, span=_span(c))
 
-    def expect_none(self, meta: Any, c: list[Any]) -> ast.Expectation:
-        return ast.Expectation("none", span=_meta_span(meta))
+    def expect_none(self, c: list[Any]) -> ast.Expectation:
+        return ast.Expectation("none", span=_span(c))
 
-    def expect_outcome(self, meta: Any, c: list[Any]) -> ast.Expectation:
-        return ast.Expectation("outcome", outcome=_word(c[1]), span=_meta_span(meta))
+    def expect_outcome(self, c: list[Any]) -> ast.Expectation:
+        return ast.Expectation("outcome", outcome=_word(c[1]), span=_span(c))
 
-    def action_name(self, meta: Any, c: list[Any]) -> str:
-        return str(c[0])
+    def action_name(self, c: list[Any]) -> Token:
+        return c[0]  # type: ignore[no-any-return]
 
-    def line_numbers(self, meta: Any, c: list[Any]) -> tuple[int, ...]:
+    def line_numbers(self, c: list[Any]) -> tuple[int, ...]:
         return tuple(_int(n) for n in _tokens(c, "NUMBER"))
 
-    def json_value(self, meta: Any, c: list[Any]) -> Any:
+    def json_value(self, c: list[Any]) -> Any:
         return c[0]
 
-    def json_object(self, meta: Any, c: list[Any]) -> dict[str, Any]:
-        return dict(pair for pair in c if isinstance(pair, tuple))
+    def json_object(self, c: list[Any]) -> _Json:
+        return _Json(dict(pair for pair in c if isinstance(pair, tuple)), _span(c))
 
-    def json_pair(self, meta: Any, c: list[Any]) -> tuple[str, Any]:
-        return _string(c[0]), c[2]
+    def json_pair(self, c: list[Any]) -> tuple[str, Any]:
+        return _string(c[0]), _json(c[2])
 
-    def json_array(self, meta: Any, c: list[Any]) -> list[Any]:
-        return [child for child in c if not isinstance(child, Token)]
+    def json_array(self, c: list[Any]) -> _Json:
+        return _Json([_json(child) for child in c if not isinstance(child, Token) and child is not None], _span(c))
 
-    def json_string(self, meta: Any, c: list[Any]) -> str:
-        return _string(c[0])
+    def json_string(self, c: list[Any]) -> _Json:
+        return _Json(_string(c[0]), _span(c))
 
-    def json_number(self, meta: Any, c: list[Any]) -> Any:
+    def json_number(self, c: list[Any]) -> _Json:
         text = str(c[0])
         if re.fullmatch(r"-?[0-9]+", text):
-            return _int(c[0])
+            return _Json(_int(c[0]), _span(c))
         number = float(text)
         if not math.isfinite(number):
             raise _BadStringError(c[0], "this number is too large", "MC111")
-        return number
+        return _Json(number, _span(c))
 
-    def json_true(self, meta: Any, c: list[Any]) -> bool:
-        return True
+    def json_true(self, c: list[Any]) -> _Json:
+        return _Json(True, _span(c))
 
-    def json_false(self, meta: Any, c: list[Any]) -> bool:
-        return False
+    def json_false(self, c: list[Any]) -> _Json:
+        return _Json(False, _span(c))
 
-    def json_null(self, meta: Any, c: list[Any]) -> None:
-        return None
+    def json_null(self, c: list[Any]) -> _Json:
+        return _Json(None, _span(c))
 
-    def start(self, meta: Any, c: list[Any]) -> ast.Document:
+    def start(self, c: list[Any]) -> ast.Document:
         nodes = _nodes(c)
         header = tuple(n for n in nodes if isinstance(n, ast.HeaderItem))
         declarations = tuple(
@@ -884,23 +923,7 @@ class _ToAst(Transformer_NonRecursive[Token, Any]):
         return ast.Document(header, declarations, rules, tests, disables)
 
 
-def _to_document(tree: Tree[Token], source: str, text: str) -> ast.Document:
-    try:
-        document = _ToAst().transform(tree)
-    except VisitError as error:
-        if isinstance(error.orig_exc, _BadStringError):
-            bad = error.orig_exc
-            span = _span_of(bad.token)
-            width = span.end_column - span.column if span.end_line == span.line else 1
-            raise RulesSyntaxError(
-                [_diagnostic(source, text, bad.code, bad.reason, span.line, span.column, width)]
-            ) from None
-        raise
-    except _BadStringError as bad:
-        span = _span_of(bad.token)
-        width = span.end_column - span.column if span.end_line == span.line else 1
-        raise RulesSyntaxError(
-            [_diagnostic(source, text, bad.code, bad.reason, span.line, span.column, width)]
-        ) from None
-    assert isinstance(document, ast.Document)
-    return document
+def _bad_string(bad: _BadStringError, source: str, text: str, line_offset: int = 0) -> Diagnostic:
+    span = _span_of(bad.token)
+    width = span.end_column - span.column if span.end_line == span.line else 1
+    return _diagnostic(source, text, bad.code, bad.reason, span.line + line_offset, span.column, width)

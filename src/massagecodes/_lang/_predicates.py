@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 import operator
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
@@ -45,7 +45,18 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
 class Facts:
     """Per-evaluation facts about one claim (and the patient's history)."""
 
-    __slots__ = ("by_code", "claim", "codes", "dates", "history", "minutes", "regions", "sides", "units")
+    __slots__ = (
+        "_lines_cache",
+        "by_code",
+        "claim",
+        "codes",
+        "dates",
+        "history",
+        "minutes",
+        "regions",
+        "sides",
+        "units",
+    )
 
     def __init__(self, claim: Claim, history: Sequence[Claim], method: UnitMethod, catalog: Any) -> None:
         self.claim = claim
@@ -64,13 +75,19 @@ class Facts:
             for line in lines
         )
         self.units = _line_units(claim, method, catalog)
+        self._lines_cache: dict[frozenset[str], tuple[int, ...]] = {}
 
-    def lines_with(self, codes: frozenset[str]) -> Iterator[int]:
-        if len(codes) == 1:
-            for code in codes:
-                yield from self.by_code.get(code, ())
-            return
-        yield from sorted(index for code in codes for index in self.by_code.get(code, ()))
+    def lines_with(self, codes: frozenset[str]) -> tuple[int, ...]:
+        """The indexes of the lines whose code is in ``codes``, in claim order."""
+        found = self._lines_cache.get(codes)
+        if found is None:
+            if len(codes) == 1:
+                (code,) = codes
+                found = self.by_code.get(code, ())
+            else:
+                found = tuple(sorted(index for code in codes for index in self.by_code.get(code, ())))
+            self._lines_cache[codes] = found
+        return found
 
 
 def _line_units(claim: Claim, method: UnitMethod, catalog: Any) -> tuple[int | None, ...]:
@@ -149,13 +166,13 @@ class Predicate:
 
     text: str
 
-    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:  # pragma: no cover - abstract
+    def solve(self, ctx: Context, env: Env) -> Iterable[Env]:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def __call__(self, claim: Claim, history: Sequence[Claim] = ()) -> bool:
         """True when the predicate holds for ``claim`` (under CMS units)."""
         ctx = Context(Facts(claim, history, CMS, DEFAULT_CATALOG))
-        return next(self.solve(ctx, (None,) * (_max_slot(self) + 1)), None) is not None
+        return next(iter(self.solve(ctx, (None,) * (_max_slot(self) + 1))), None) is not None
 
 
 @attrs.frozen
@@ -167,18 +184,25 @@ class CodeTermPred(Predicate):
     text: str = attrs.field(eq=False)
     after: int | None = None  # an earlier term for the same codes: bind a later line than its
 
-    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
-        found = False
-        floor = env[self.after] if self.after is not None else None
-        for index in ctx.facts.lines_with(self.codes):
-            if index in env or (floor is not None and index <= floor):
-                continue
-            found = True
+    def solve(self, ctx: Context, env: Env) -> Iterable[Env]:
+        codes = self.codes
+        lines = ctx.facts.by_code.get(next(iter(codes)), ()) if len(codes) == 1 else ctx.facts.lines_with(codes)
+        if not lines:
             if ctx.trace is not None:
+                ctx.note(self.text, False, "no line with this code")
+            return ()
+        floor = env[self.after] if self.after is not None else None
+        slot = self.slot
+        before, after = env[:slot], env[slot + 1 :]
+        found = [(*before, index, *after) for index in lines if index not in env and (floor is None or index > floor)]
+        if ctx.trace is not None:
+            for bound in found:
+                index = bound[slot]
+                assert index is not None
                 ctx.note(self.text, True, f"{_lines_text([index])} ({ctx.facts.codes[index]})")
-            yield (*env[: self.slot], index, *env[self.slot + 1 :])
-        if not found:
-            ctx.note(self.text, False, "no line with this code")
+            if not found:
+                ctx.note(self.text, False, "no line with this code that is not already matched")
+        return found
 
 
 @attrs.frozen
@@ -195,9 +219,14 @@ class Relation:
         table: Sequence[object] = (
             facts.regions if self.aspect == "region" else facts.dates if self.aspect == "date" else facts.sides
         )
-        bound = [env[slot] for slot in self.slots if env[slot] is not None]
-        values = [table[index] for index in bound if index is not None]
-        if len(values) < 2 or any(value is None for value in values):
+        slots = self.slots
+        if len(slots) == 2:  # the common case: a pair of lines
+            first, second = env[slots[0]], env[slots[1]]
+            bound = [index for index in (first, second) if index is not None]
+        else:
+            bound = [index for slot in slots if (index := env[slot]) is not None]
+        values = [table[index] for index in bound]
+        if len(values) < 2 or None in values:
             held = False  # a missing region is never "the same" as another, nor different
         elif self.same:
             held = len(set(values)) == 1
@@ -205,7 +234,7 @@ class Relation:
             held = len(set(values)) == len(values)
         if ctx.trace is not None:
             shown = ", ".join("none" if value is None else str(value) for value in values)
-            ctx.note(self.text, held, f"{self.aspect} of {_lines_text(i for i in bound if i is not None)}: {shown}")
+            ctx.note(self.text, held, f"{self.aspect} of {_lines_text(bound)}: {shown}")
         return held
 
 
@@ -217,24 +246,36 @@ class AllOf(Predicate):
     relations: tuple[Relation, ...] = ()
     text: str = attrs.field(default="", eq=False)
 
-    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+    def solve(self, ctx: Context, env: Env) -> Iterable[Env]:
         # A join over the items, kept on an explicit stack: a chain of thousands of
         # terms must not use thousands of Python frames.
         items = self.items
+        relations = self.relations
+        if len(items) == 2:  # the common case (a pair of codes), without the stack
+            first, second = items
+            for bound in first.solve(ctx, env):
+                for both in second.solve(ctx, bound):
+                    if not relations or (
+                        relations[0].holds(ctx, both)
+                        if len(relations) == 1
+                        else all(r.holds(ctx, both) for r in relations)
+                    ):
+                        yield both
+            return
         if not items:
-            if all(relation.holds(ctx, env) for relation in self.relations):
+            if all(relation.holds(ctx, env) for relation in relations):
                 yield env
             return
-        stack = [items[0].solve(ctx, env)]
+        stack = [iter(items[0].solve(ctx, env))]
         while stack:
-            bound = next(stack[-1], None)
-            if bound is None:
+            step: Env | None = next(stack[-1], None)
+            if step is None:
                 stack.pop()
             elif len(stack) == len(items):
-                if all(relation.holds(ctx, bound) for relation in self.relations):
-                    yield bound
+                if all(relation.holds(ctx, step) for relation in relations):
+                    yield step
             else:
-                stack.append(items[len(stack)].solve(ctx, bound))
+                stack.append(iter(items[len(stack)].solve(ctx, step)))
 
 
 @attrs.frozen
@@ -244,9 +285,37 @@ class AnyOf(Predicate):
     items: tuple[Predicate, ...]
     text: str = attrs.field(default="", eq=False)
 
-    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+    def solve(self, ctx: Context, env: Env) -> Iterable[Env]:
         for item in self.items:
             yield from item.solve(ctx, env)
+
+
+_CLAIM_WIDE = (
+    "FieldPred",
+    "DiagnosisPred",
+    "PresentPred",
+    "DocumentedPred",
+    "VisitsPred",
+    "ChargesPred",
+    "TotalPred",
+    "ConstPred",
+)
+
+
+def independent(item: Predicate) -> bool:
+    """True for a predicate that neither binds nor reads bound lines (it looks at the
+    claim as a whole), so it can be tried before the code terms of an AND."""
+    if type(item).__name__ in _CLAIM_WIDE:
+        return True
+    if isinstance(item, MeasurePred | ModifierPred):
+        return item.selector is None or item.selector.mode == "any"
+    return False
+
+
+def cheap_first(items: Sequence[Predicate]) -> tuple[Predicate, ...]:
+    """The items of an AND with the claim-wide tests first: a rule that cannot hold
+    fails before any line is bound. Meaning is unchanged (they do not use bindings)."""
+    return (*(item for item in items if independent(item)), *(item for item in items if not independent(item)))
 
 
 def all_of(*items: Predicate, relations: Sequence[Relation] = (), text: str = "") -> Predicate:
@@ -277,15 +346,14 @@ class Negation(Predicate):
     item: Predicate
     text: str = attrs.field(eq=False)
 
-    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+    def solve(self, ctx: Context, env: Env) -> Iterable[Env]:
         ctx.depth += 1
         try:
-            held = next(self.item.solve(ctx, env), None) is None
+            held = next(iter(self.item.solve(ctx, env)), None) is None
         finally:
             ctx.depth -= 1
         ctx.note(self.text, held, "")
-        if held:
-            yield env
+        return [env] if held else []
 
 
 @attrs.frozen
@@ -348,8 +416,14 @@ class ModifierPred(Predicate):
     selector: LineSelector
     text: str = attrs.field(eq=False)
 
-    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+    def solve(self, ctx: Context, env: Env) -> Iterable[Env]:
         claim_lines = ctx.facts.claim.lines
+        if self.selector.mode == "target" and ctx.trace is None:
+            # The common `unless modifier ...`: every target line carries one of them.
+            modifiers = self.modifiers
+            targets = ctx.targets
+            held = bool(targets) and all(not modifiers.isdisjoint(claim_lines[index].modifiers) for index in targets)
+            return [env] if held else []
         results, lines, _ = self.selector.solve(
             ctx, env, lambda i: bool(self.modifiers.intersection(claim_lines[i].modifiers))
         )
@@ -359,7 +433,7 @@ class ModifierPred(Predicate):
                 or "no line"
             )
             ctx.note(self.text, bool(results), shown)
-        yield from results
+        return results
 
 
 @attrs.frozen
@@ -372,7 +446,7 @@ class FieldPred(Predicate):
     values: tuple[str, ...]
     text: str = attrs.field(eq=False)
 
-    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+    def solve(self, ctx: Context, env: Env) -> Iterable[Env]:
         owner = ctx.facts.claim.payer if self.subject == "payer" else ctx.facts.claim.provider
         raw = getattr(owner, self.field)
         actual = None if raw is None else str(getattr(raw, "value", raw))
@@ -381,9 +455,9 @@ class FieldPred(Predicate):
         else:
             found = actual in self.values
         held = found if self.op in ("is", "=") else not found
-        ctx.note(self.text, held, f"{self.subject} {self.field} is {actual if actual is not None else 'not given'}")
-        if held:
-            yield env
+        if ctx.trace is not None:
+            ctx.note(self.text, held, f"{self.subject} {self.field} is {actual if actual is not None else 'not given'}")
+        return [env] if held else []
 
 
 @attrs.frozen
@@ -408,13 +482,13 @@ class DiagnosisPred(Predicate):
     patterns: tuple[DxPattern, ...]
     text: str = attrs.field(eq=False)
 
-    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+    def solve(self, ctx: Context, env: Env) -> Iterable[Env]:
         diagnoses = ctx.facts.claim.diagnoses
         held = any(pattern.matches(code) for code in diagnoses for pattern in self.patterns)
         # Diagnoses are health information: the trace says how many, never which.
-        ctx.note(self.text, held, f"{len(diagnoses)} diagnoses on the claim")
-        if held:
-            yield env
+        if ctx.trace is not None:
+            ctx.note(self.text, held, f"{len(diagnoses)} diagnoses on the claim")
+        return [env] if held else []
 
 
 @attrs.frozen
@@ -422,11 +496,11 @@ class PresentPred(Predicate):
     what: Literal["referral", "authorization"]
     text: str = attrs.field(eq=False)
 
-    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+    def solve(self, ctx: Context, env: Env) -> Iterable[Env]:
         held = getattr(ctx.facts.claim, self.what) is not None
-        ctx.note(self.text, held, f"{self.what} {'given' if held else 'not given'}")
-        if held:
-            yield env
+        if ctx.trace is not None:
+            ctx.note(self.text, held, f"{self.what} {'given' if held else 'not given'}")
+        return [env] if held else []
 
 
 @attrs.frozen
@@ -434,7 +508,7 @@ class DocumentedPred(Predicate):
     element: str
     text: str = attrs.field(eq=False)
 
-    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+    def solve(self, ctx: Context, env: Env) -> Iterable[Env]:
         documentation = ctx.facts.claim.documentation
         present: set[str] = set()
         if documentation is not None:
@@ -443,8 +517,7 @@ class DocumentedPred(Predicate):
             }
         held = self.element in present
         ctx.note(self.text, held, "documented" if held else "not documented")
-        if held:
-            yield env
+        return [env] if held else []
 
 
 @attrs.frozen
@@ -475,21 +548,20 @@ class MeasurePred(Predicate):
             return found if self.op == "is" else not found
         return _OPS[self.op](actual, self.values[0])
 
-    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+    def solve(self, ctx: Context, env: Env) -> Iterable[Env]:
         if self.selector is None:
             day = ctx.facts.claim.date_of_service
             held = self._compare(day)
-            ctx.note(self.text, held, f"date of service {day}")
-            if held:
-                yield env
-            return
+            if ctx.trace is not None:
+                ctx.note(self.text, held, f"date of service {day}")
+            return [env] if held else []
         results, lines, _ = self.selector.solve(ctx, env, lambda i: self._compare(self._value(ctx, i)))
         if ctx.trace is not None:
             shown = "; ".join(
                 f"line {i}: {self._value(ctx, i) if self._value(ctx, i) is not None else 'none'}" for i in lines
             )
             ctx.note(self.text, bool(results), shown or "no line")
-        yield from results
+        return results
 
 
 @attrs.frozen
@@ -502,7 +574,7 @@ class TotalPred(Predicate):
     value: int
     text: str = attrs.field(eq=False)
 
-    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+    def solve(self, ctx: Context, env: Env) -> Iterable[Env]:
         facts = ctx.facts
         table = facts.minutes if self.measure == "minutes" else facts.units
         totals: dict[datetime.date, int] = {}
@@ -517,8 +589,7 @@ class TotalPred(Predicate):
                     totals[day] += amount or 0
         held = any(_OPS[self.op](total, self.value) for total in totals.values())
         ctx.note(self.text, held, "; ".join(f"{day}: {total}" for day, total in sorted(totals.items())))
-        if held:
-            yield env
+        return [env] if held else []
 
 
 def _visit_days(facts: Facts) -> set[datetime.date]:
@@ -543,7 +614,7 @@ class DayUnitsPred(Predicate):
     slot: int
     text: str = attrs.field(eq=False)
 
-    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+    def solve(self, ctx: Context, env: Env) -> Iterable[Env]:
         facts = ctx.facts
         by_day: dict[datetime.date, list[int]] = {}
         for index in facts.by_code.get(self.code, ()):
@@ -554,8 +625,7 @@ class DayUnitsPred(Predicate):
             if total > self.limit:
                 over.extend(indexes)
             ctx.note(self.text, total > self.limit, f"{day}: {total} units")
-        for index in over:
-            yield (*env[: self.slot], index, *env[self.slot + 1 :])
+        return [(*env[: self.slot], index, *env[self.slot + 1 :]) for index in over]
 
 
 @attrs.frozen
@@ -568,7 +638,7 @@ class VisitsPred(Predicate):
     text: str = attrs.field(eq=False)
     scope: Literal["year", "all", "months"] = "year"
 
-    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+    def solve(self, ctx: Context, env: Env) -> Iterable[Env]:
         facts = ctx.facts
         day = facts.claim.date_of_service
         days = _visit_days(facts)
@@ -583,8 +653,7 @@ class VisitsPred(Predicate):
             detail = f"{count} whole months since {min(days)}"
         held = _OPS[self.op](count, self.value)
         ctx.note(self.text, held, detail)
-        if held:
-            yield env
+        return [env] if held else []
 
 
 @attrs.frozen
@@ -595,7 +664,7 @@ class ChargesPred(Predicate):
     value: Decimal
     text: str = attrs.field(eq=False)
 
-    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+    def solve(self, ctx: Context, env: Env) -> Iterable[Env]:
         facts = ctx.facts
         year = facts.claim.date_of_service.year
         total = Decimal(0)
@@ -604,9 +673,9 @@ class ChargesPred(Predicate):
                 if line.charge is not None and claim.line_date(index).year == year:
                     total += line.charge
         held = _OPS[self.op](total, self.value)
-        ctx.note(self.text, held, f"{total} charged in {year}")
-        if held:
-            yield env
+        if ctx.trace is not None:
+            ctx.note(self.text, held, f"{total} charged in {year}")
+        return [env] if held else []
 
 
 @attrs.frozen
@@ -616,10 +685,9 @@ class ConstPred(Predicate):
     value: bool
     text: str = attrs.field(eq=False)
 
-    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+    def solve(self, ctx: Context, env: Env) -> Iterable[Env]:
         ctx.note(self.text, self.value, "yes" if self.value else "no")
-        if self.value:
-            yield env
+        return [env] if self.value else []
 
 
 @attrs.frozen
@@ -630,7 +698,7 @@ class BilledByOtherPred(Predicate):
     text: str = attrs.field(eq=False)
     other: bool = True
 
-    def solve(self, ctx: Context, env: Env) -> Iterator[Env]:
+    def solve(self, ctx: Context, env: Env) -> Iterable[Env]:
         facts = ctx.facts
         npi = facts.claim.provider.npi
 
@@ -646,4 +714,4 @@ class BilledByOtherPred(Predicate):
         who = "another provider" if self.other else "an earlier claim"
         detail = f"{_lines_text(passed)} billed by {who} that day" if passed else f"not billed by {who} that day"
         ctx.note(self.text, bool(results), detail)
-        yield from results
+        return results

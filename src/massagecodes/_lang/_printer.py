@@ -35,7 +35,18 @@ def ref_text(ref: ast.CodeRef) -> str:
     return ref.text
 
 
-def condition_text(node: ast.Condition) -> str:
+def condition_text(node: ast.Condition, memo: dict[int, str] | None = None) -> str:
+    """The canonical text of a condition. ``memo`` (by node identity) lets a caller that
+    prints every sub-condition of a large file do so once per node."""
+    if memo is None:
+        return _condition_text(node, {})
+    found = memo.get(id(node))
+    if found is None:
+        found = memo[id(node)] = _condition_text(node, memo)
+    return found
+
+
+def _condition_text(node: ast.Condition, memo: dict[int, str]) -> str:
     if isinstance(node, ast.CodeTerm):
         return ref_text(node.ref)
     if isinstance(node, ast.BilledByOther):
@@ -66,13 +77,13 @@ def condition_text(node: ast.Condition) -> str:
     if isinstance(node, ast.FlagCond):
         return f"${node.name.text}"
     if isinstance(node, ast.Not):
-        return f"NOT {condition_text(node.item)}"
+        return f"NOT {condition_text(node.item, memo)}"
     if isinstance(node, ast.Paren):
-        return f"({condition_text(node.item)})"
+        return f"({condition_text(node.item, memo)})"
     if isinstance(node, ast.Or):
-        return " OR ".join(condition_text(item) for item in node.items)
+        return " OR ".join(condition_text(item, memo) for item in node.items)
     relations = " ".join(relation_text(r) for r in node.relations)
-    joined = " AND ".join(condition_text(item) for item in node.items)
+    joined = " AND ".join(condition_text(item, memo) for item in node.items)
     return f"{joined} {relations}" if relations else joined
 
 
@@ -99,11 +110,11 @@ def action_text(action: ast.Action) -> str:
     return text
 
 
-def rule_line(rule: ast.Rule) -> str:
+def rule_line(rule: ast.Rule, memo: dict[int, str] | None = None) -> str:
     """The rule's one line: ``condition -> action [unless condition]``."""
-    text = f"{condition_text(rule.condition)} -> {action_text(rule.action)}"
+    text = f"{condition_text(rule.condition, memo)} -> {action_text(rule.action)}"
     if rule.unless is not None:
-        text += f" unless {condition_text(rule.unless)}"
+        text += f" unless {condition_text(rule.unless, memo)}"
     return text
 
 
