@@ -212,3 +212,66 @@ def test_list() -> None:
         "workers-comp-washington",
     ]
     assert rows[1][2:4] == ["from", "2013-01-01"]
+
+
+def test_explain() -> None:
+    code, out, _ = run("explain", "--ruleset", "commercial", str(SAME_REGION))
+    assert code == 0
+    assert out.splitlines()[2] == "outcome: partial (lines: payable, denied, bundled)"
+    assert "  [held] SAME region: region of lines 0, 1: lumbar, lumbar" in out
+
+
+def test_explain_with_a_rules_file(tmp_path: Path) -> None:
+    rules = tmp_path / "payer.rules"
+    rules.write_text("97124 AND 97140 SAME region -> DENY unless modifier 59\n")
+    code, out, _ = run("explain", "--ruleset", str(rules), str(SAME_REGION))
+    assert code == 0
+    assert f"rule rule-1 ({rules}:1): 97124 AND 97140 SAME region -> DENY unless modifier 59" in out
+
+
+def test_test_command_passes_on_the_shipped_rulesets(tmp_path: Path) -> None:
+    junit = tmp_path / "junit.xml"
+    code, out, _ = run("test", str(EXAMPLE.parent.parent / "rulesets"), "--junit", str(junit), "--min-coverage", "100")
+    assert code == 0
+    assert out.splitlines()[-1].startswith("25 passed, 0 failed; rule coverage 100.0%")
+    assert junit.read_text().count("<testcase ") == 25
+
+
+def test_test_command_reports_failures_and_coverage(tmp_path: Path) -> None:
+    rules = tmp_path / "x.rules"
+    rules.write_text(
+        "rule a\n  97124 -> WARN\nend\nrule b\n  97140 -> WARN\nend\n"
+        'test "wrong"\n  claim ' + SAME_REGION.read_text().replace("\n", " ") + "\n  expect no findings\nend\n"
+    )
+    code, out, _ = run("test", str(rules), "--min-coverage", "100")
+    assert code == 1
+    assert f"FAIL {rules}:7 wrong" in out
+    assert "    expected no findings; found WARN a, WARN b" in out
+    assert "    explanation:" in out
+    code, out, _ = run("test", str(rules), "--format", "json")
+    data = json.loads(out)
+    assert (data["passed"], data["failed"], data["coverage"]) == (0, 1, 100.0)
+
+
+def test_test_command_compile_error_exits_2(tmp_path: Path) -> None:
+    rules = tmp_path / "bad.rules"
+    rules.write_text("97124 -> deny\n")
+    code, out, _ = run("test", str(rules))
+    assert code == 2
+    assert "MC102" in out
+
+
+def test_diff(tmp_path: Path) -> None:
+    corpus = tmp_path / "claims"
+    corpus.mkdir()
+    (corpus / "a.json").write_text(SAME_REGION.read_text())
+    (corpus / "b.jsonl").write_text(EXAMPLE.read_text().replace("\n", " ") + "\n" + '{"oops": 1}\n')
+    new = tmp_path / "acme.rules"
+    new.write_text("ruleset acme\nversion 1.0\nextends commercial\ndisable massage-manual-same-region\n")
+    code, out, _ = run("diff", "commercial", str(new), "--claims", str(corpus))
+    assert code == 0
+    assert f"- DENY massage-manual-same-region: 1 claims (e.g. {corpus / 'a.json'})" in out
+    assert out.splitlines()[-1] == "2 evaluated, 1 rejected, 1 changed"
+    code, out, _ = run("diff", "commercial", str(new), "--claims", str(corpus), "--format", "json")
+    data = json.loads(out)
+    assert data["changes"] == {"- DENY massage-manual-same-region": {"count": 1, "examples": [str(corpus / "a.json")]}}

@@ -8,14 +8,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from massagecodes import units
 from massagecodes._model import Claim
 from massagecodes._registry import available_rulesets, load_ruleset
-from massagecodes.errors import InputError, MassagecodesError, Problem
+from massagecodes._ruleset import Result, Ruleset, RuleTestOutcome, load_rules
+from massagecodes.errors import InputError, MassagecodesError, Problem, RulesError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 MAX_INPUT_BYTES = 16 * 1024 * 1024
@@ -66,6 +67,68 @@ def _parser() -> argparse.ArgumentParser:
     eval_cmd.add_argument(
         "--fail-on", choices=["deny", "require", "warn"], help="exit 1 when a finding at least this serious is found"
     )
+
+    explain_cmd = commands.add_parser(
+        "explain",
+        help="show how a ruleset decides a claim",
+        description="Evaluate a claim and show, rule by rule, which conditions held or failed, on what values.",
+        epilog="Example: massagecodes explain --ruleset commercial examples/same-region.json",
+    )
+    explain_cmd.add_argument("claim", type=Path, metavar="CLAIM", help="a claim as JSON")
+    explain_cmd.add_argument(
+        "--ruleset",
+        required=True,
+        metavar="NAME[==VERSION]|FILE",
+        help="a ruleset name (optionally pinned) or a .rules file",
+    )
+    explain_cmd.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE", help="a ruleset parameter (repeatable)"
+    )
+    explain_cmd.add_argument(
+        "--rules-dir", action="append", default=[], type=Path, metavar="DIR", help="also look for rulesets here"
+    )
+
+    test_cmd = commands.add_parser(
+        "test",
+        help="run the test blocks of rulesets",
+        description="Run the test blocks written beside the rules, in files or folders of .rules files.",
+        epilog="Exit codes: 0 all tests pass (and coverage is met), 1 a test fails, 2 a file does not compile.",
+    )
+    test_cmd.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        default=[Path("rulesets")],
+        metavar="PATH",
+        help="files or folders (default: rulesets)",
+    )
+    test_cmd.add_argument(
+        "--min-coverage",
+        type=float,
+        default=None,
+        metavar="PERCENT",
+        help="fail when fewer rules than this are exercised",
+    )
+    test_cmd.add_argument("--format", default="human", choices=["human", "json"], help="output format (default: human)")
+    test_cmd.add_argument("--junit", type=Path, metavar="FILE", help="also write a JUnit XML report")
+
+    diff_cmd = commands.add_parser(
+        "diff",
+        help="what a change of rules does to a corpus of claims",
+        description="Evaluate a corpus of claims with two rulesets and list the claims whose outcome or findings change.",
+        epilog="Example: massagecodes diff commercial==2026.1 my-commercial.rules --claims claims/",
+    )
+    diff_cmd.add_argument("old", metavar="OLD", help="a ruleset name (optionally ==VERSION) or a .rules file")
+    diff_cmd.add_argument("new", metavar="NEW", help="a ruleset name (optionally ==VERSION) or a .rules file")
+    diff_cmd.add_argument(
+        "--claims",
+        required=True,
+        type=Path,
+        metavar="CORPUS",
+        help="a JSON file (a claim or a list), a .jsonl file, or a folder of them",
+    )
+    diff_cmd.add_argument("--examples", type=int, default=3, metavar="N", help="examples shown per change (default: 3)")
+    diff_cmd.add_argument("--format", default="human", choices=["human", "json"], help="output format (default: human)")
 
     list_cmd = commands.add_parser(
         "list", help="list the available rulesets", description="List the available rulesets."
@@ -180,10 +243,7 @@ def _table(rows: list[tuple[str, ...]], out: TextIO) -> None:
 
 
 def _eval(args: argparse.Namespace, out: TextIO) -> int:
-    name, _, version = args.ruleset.partition("==")
-    ruleset = load_ruleset(
-        name, f"=={version}" if version else None, directories=args.rules_dir, params=_params(args.param)
-    )
+    ruleset = _ruleset(args.ruleset, directories=args.rules_dir, params=_params(args.param))
     claim = _read_claim(args.claim)
     result = ruleset.evaluate(claim)
     if args.format == "json":
@@ -225,6 +285,223 @@ def _list(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _ruleset(spec: str, *, directories: Sequence[Path] = (), params: dict[str, object] | None = None) -> Ruleset:
+    """A ruleset from a ``.rules`` file path or from ``NAME[==VERSION]``."""
+    if spec.endswith(".rules") or Path(spec).is_file():
+        return load_rules(spec, params=params, directories=[Path(spec).parent, *directories])
+    name, _, version = spec.partition("==")
+    return load_ruleset(name, f"=={version}" if version else None, directories=directories, params=params)
+
+
+def _explain(args: argparse.Namespace, out: TextIO) -> int:
+    ruleset = _ruleset(args.ruleset, directories=args.rules_dir, params=_params(args.param))
+    out.write(ruleset.evaluate(_read_claim(args.claim)).explain() + "\n")
+    return EXIT_OK
+
+
+def _rules_files(paths: Sequence[Path]) -> list[Path]:
+    files: list[Path] = []
+    problems = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(path.glob("*.rules")))
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(Problem(str(path), "no such file or folder"))
+    if problems:
+        raise InputError(problems, what="paths")
+    return files
+
+
+Report = tuple[Path, Ruleset, tuple[RuleTestOutcome, ...], set[str], list[str]]
+
+
+def _test(args: argparse.Namespace, out: TextIO) -> int:
+    reports: list[Report] = []
+    compile_errors = []
+    for path in _rules_files(args.paths):
+        try:
+            ruleset = load_rules(path, directories=[path.parent])
+        except RulesError as error:
+            compile_errors.append(str(error))
+            continue
+        outcomes = ruleset.run_tests()
+        fired = {f.rule_id for o in outcomes if o.result is not None for f in o.result.findings}
+        countable = [rule.id for rule in ruleset.rules if rule.skip is None]
+        reports.append((path, ruleset, outcomes, fired, countable))
+    passed = sum(o.passed for _, _, outcomes, _, _ in reports for o in outcomes)
+    failed = sum(not o.passed for _, _, outcomes, _, _ in reports for o in outcomes)
+    countable_total = sum(len(countable) for *_, countable in reports)
+    covered_total = sum(len(set(countable) & fired) for *_, fired, countable in reports)
+    coverage = 100.0 * covered_total / countable_total if countable_total else 100.0
+    below = args.min_coverage is not None and coverage < args.min_coverage
+    if args.format == "json":
+        payload = {
+            "passed": passed,
+            "failed": failed,
+            "coverage": round(coverage, 1),
+            "errors": compile_errors,
+            "files": [
+                {
+                    "file": str(path),
+                    "ruleset": {"name": ruleset.name, "version": ruleset.version, "hash": ruleset.hash},
+                    "tests": [
+                        {"name": o.name, "line": o.line, "passed": o.passed, "failures": list(o.failures)}
+                        for o in outcomes
+                    ],
+                    "untested_rules": [rule_id for rule_id in countable if rule_id not in fired],
+                }
+                for path, ruleset, outcomes, fired, countable in reports
+            ],
+        }
+        json.dump(payload, out, indent=2)
+        out.write("\n")
+    else:
+        for message in compile_errors:
+            out.write(message + "\n")
+        for path, _, outcomes, fired, countable in reports:
+            for outcome in outcomes:
+                out.write(f"{'PASS' if outcome.passed else 'FAIL'} {path}:{outcome.line} {outcome.name}\n")
+                for failure in outcome.failures:
+                    out.write(f"    {failure}\n")
+                if not outcome.passed and outcome.result is not None:
+                    # The values the deciding predicates saw, rule by rule.
+                    out.write("    explanation:\n")
+                    out.write("".join(f"      {line}\n" for line in outcome.result.explain().splitlines()))
+            untested = [rule_id for rule_id in countable if rule_id not in fired]
+            if untested:
+                out.write(f"untested rules in {path}: {', '.join(untested)}\n")
+        out.write(
+            f"{passed} passed, {failed} failed; rule coverage {coverage:.1f}% ({covered_total} of {countable_total} rules)\n"
+        )
+        if below:
+            out.write(f"rule coverage {coverage:.1f}% is below --min-coverage {args.min_coverage:g}%\n")
+    if args.junit is not None:
+        _write_junit(args.junit, reports)
+    if compile_errors:
+        return EXIT_INPUT
+    return EXIT_FINDINGS if failed or below else EXIT_OK
+
+
+def _write_junit(path: Path, reports: Sequence[Report]) -> None:
+    from xml.etree import ElementTree as ET
+
+    suites = ET.Element("testsuites")
+    for file, _, outcomes, _, _ in reports:
+        failures = sum(not o.passed for o in outcomes)
+        suite = ET.SubElement(suites, "testsuite", name=str(file), tests=str(len(outcomes)), failures=str(failures))
+        for outcome in outcomes:
+            case = ET.SubElement(suite, "testcase", classname=str(file), name=outcome.name, line=str(outcome.line))
+            if not outcome.passed:
+                failure = ET.SubElement(case, "failure", message=outcome.failures[0] if outcome.failures else "failed")
+                failure.text = "\n".join(outcome.failures)
+    ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def _corpus(path: Path) -> Iterator[tuple[str, Claim | InputError]]:
+    """Claims from a JSON file (one claim or a list), a .jsonl file, or a folder of them;
+    each with where it came from, or the error that rejected it."""
+    if not path.exists():
+        raise InputError([Problem(str(path), "no such file or folder")], what="claims")
+    files = sorted(p for p in path.iterdir() if p.suffix in (".json", ".jsonl")) if path.is_dir() else [path]
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            yield str(file), InputError([Problem(str(file), f"cannot read the file: {error}")], what="claims")
+            continue
+        if file.suffix == ".jsonl":
+            for number, line in enumerate(text.splitlines(), start=1):
+                if line.strip():
+                    yield from _claims_in(f"{file}:{number}", line)
+        else:
+            yield from _claims_in(str(file), text)
+
+
+def _claims_in(where: str, text: str) -> Iterator[tuple[str, Claim | InputError]]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        yield (
+            where,
+            InputError(
+                [Problem(f"line {error.lineno} column {error.colno}", f"malformed JSON: {error.msg}")], what="claim"
+            ),
+        )
+        return
+    items = data if isinstance(data, list) else [data]
+    for index, item in enumerate(items):
+        label = f"{where}[{index}]" if isinstance(data, list) else where
+        try:
+            yield label, Claim.from_dict(item)
+        except InputError as error:
+            yield label, error
+
+
+def _keys(result: Result) -> set[tuple[str, str, tuple[int, ...]]]:
+    return {(f.rule_id, f.action, f.lines) for f in result.findings}
+
+
+def _diff(args: argparse.Namespace, out: TextIO) -> int:
+    old, new = _ruleset(args.old), _ruleset(args.new)
+    evaluated = rejected = changed = 0
+    changes: dict[str, list[str]] = {}
+    problems: list[str] = []
+    outcome_moves: dict[str, int] = {}
+    for where, claim in _corpus(args.claims):
+        if isinstance(claim, InputError):
+            rejected += 1
+            problems.extend(f"{where}: {problem}" for problem in claim.problems)
+            continue
+        try:
+            before, after = old.evaluate(claim), new.evaluate(claim)
+        except InputError as error:
+            rejected += 1
+            problems.extend(f"{where}: {problem}" for problem in error.problems)
+            continue
+        evaluated += 1
+        gained, lost = _keys(after) - _keys(before), _keys(before) - _keys(after)
+        if not gained and not lost and before.outcome == after.outcome:
+            continue
+        changed += 1
+        if before.outcome != after.outcome:
+            move = f"{before.outcome} -> {after.outcome}"
+            outcome_moves[move] = outcome_moves.get(move, 0) + 1
+        for rule_id, action, _lines in sorted(gained):
+            changes.setdefault(f"+ {action} {rule_id}", []).append(where)
+        for rule_id, action, _lines in sorted(lost):
+            changes.setdefault(f"- {action} {rule_id}", []).append(where)
+    if args.format == "json":
+        payload = {
+            "old": {"name": old.name, "version": old.version, "hash": old.hash},
+            "new": {"name": new.name, "version": new.version, "hash": new.hash},
+            "evaluated": evaluated,
+            "rejected": rejected,
+            "changed": changed,
+            "outcomes": outcome_moves,
+            "changes": {
+                key: {"count": len(where), "examples": where[: args.examples]} for key, where in sorted(changes.items())
+            },
+            "problems": problems,
+        }
+        json.dump(payload, out, indent=2)
+        out.write("\n")
+    else:
+        out.write(
+            f"old: {old.name} {old.version or ''} ({old.hash[:19]})\nnew: {new.name} {new.version or ''} ({new.hash[:19]})\n"
+        )
+        for move, count in sorted(outcome_moves.items()):
+            out.write(f"outcome {move}: {count} claims\n")
+        for key, places in sorted(changes.items()):
+            shown = ", ".join(places[: args.examples]) + (", ..." if len(places) > args.examples else "")
+            out.write(f"{key}: {len(places)} claims (e.g. {shown})\n")
+        for problem in problems:
+            out.write(f"rejected {problem}\n")
+        out.write(f"{evaluated} evaluated, {rejected} rejected, {changed} changed\n")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run the command line; return the exit code."""
     out = sys.stdout if out is None else out
@@ -233,7 +510,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         args = _parser().parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    commands = {"units": _units, "eval": _eval, "list": _list}
+    commands = {"units": _units, "eval": _eval, "explain": _explain, "test": _test, "diff": _diff, "list": _list}
     try:
         return commands[args.command](args, out)
     except MassagecodesError as error:

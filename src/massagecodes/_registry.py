@@ -101,7 +101,9 @@ def _folders(directories: Sequence[str | os.PathLike[str]], *, entry_points: boo
     return folders
 
 
-def _candidates(directories: Sequence[str | os.PathLike[str]], *, entry_points: bool = True) -> list[_Candidate]:
+def _candidates(
+    directories: Sequence[str | os.PathLike[str]], *, entry_points: bool = True, strict: bool = True
+) -> list[_Candidate]:
     found: list[_Candidate] = []
     problems: list[Problem] = []
     for origin, folder in _folders(directories, entry_points=entry_points):
@@ -118,6 +120,8 @@ def _candidates(directories: Sequence[str | os.PathLike[str]], *, entry_points: 
             header = {entry.key: entry.value for entry in document.header}
             name, version = header.get("ruleset"), header.get("version")
             if not isinstance(name, Word) or not isinstance(version, Word):
+                if not strict:
+                    continue  # looking for a base: a file that names no ruleset cannot be one
                 problems.append(
                     Problem(
                         location, "a published ruleset names itself: add the lines `ruleset NAME` and `version VERSION`"
@@ -236,6 +240,18 @@ def _resolver(candidates: Sequence[_Candidate]) -> Resolver:
         return _compile(
             chosen.text, source=chosen.location, params=params, resolver=resolve, chain=chain, lenient_params=True
         )
+
+    return resolve
+
+
+def directory_resolver(directories: Sequence[str | os.PathLike[str]]) -> Resolver:
+    """Bases among these folders, the shipped rulesets and those of installed packages;
+    the folders are read only when a base is needed."""
+
+    def resolve(
+        name: str, spec: str | None, chain: tuple[tuple[str, str | None], ...], params: Mapping[str, object]
+    ) -> Ruleset:
+        return _resolver(_candidates(directories, strict=False))(name, spec, chain, params)
 
     return resolve
 

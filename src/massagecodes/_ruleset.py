@@ -697,9 +697,15 @@ def _compile_collected(
     )
 
 
-def load_rules(path: str | os.PathLike[str], *, params: Mapping[str, object] | None = None) -> Ruleset:
+def load_rules(
+    path: str | os.PathLike[str],
+    *,
+    params: Mapping[str, object] | None = None,
+    directories: Sequence[str | os.PathLike[str]] = (),
+) -> Ruleset:
     """Read and compile a ``.rules`` file (UTF-8, at most 16 MiB); tables it imports
-    are read from the same folder."""
+    are read from the same folder. A base it ``extends`` is looked for in
+    ``directories`` as well as among the shipped and installed rulesets."""
     location = Path(path)
     try:
         with location.open("rb") as handle:
@@ -718,4 +724,9 @@ def load_rules(path: str | os.PathLike[str], *, params: Mapping[str, object] | N
         raise InputError(
             [Problem(str(location), f"the file is not UTF-8 text (byte {error.start})")], what="rules file"
         ) from None
-    return compile_rules(text, source=str(location), params=params, directory=location.parent)
+    resolver = None
+    if directories:
+        from massagecodes._registry import directory_resolver
+
+        resolver = directory_resolver(directories)
+    return compile_rules(text, source=str(location), params=params, directory=location.parent, resolver=resolver)
