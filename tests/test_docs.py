@@ -53,7 +53,10 @@ def test_console_examples(page: Path, command: str, output: str, monkeypatch: py
     monkeypatch.chdir(ROOT)
     out, err = io.StringIO(), io.StringIO()
     code = main(argv[1:], out=out, err=err)
-    assert (out.getvalue(), err.getvalue()) == (output, "")
+    assert err.getvalue() == ""
+    # "..." in an expected line stands for any text (hashes, long messages).
+    pattern = "".join(re.escape(part) if part != "..." else ".*" for part in re.split(r"(\.\.\.)", output))
+    assert re.fullmatch(pattern, out.getvalue(), flags=re.S), out.getvalue()
     assert code in (0, 1)
 
 
