@@ -275,3 +275,66 @@ def test_diff(tmp_path: Path) -> None:
     code, out, _ = run("diff", "commercial", str(new), "--claims", str(corpus), "--format", "json")
     data = json.loads(out)
     assert data["changes"] == {"- DENY massage-manual-same-region": {"count": 1, "examples": [str(corpus / "a.json")]}}
+
+
+CHECK_WARNINGS = """code 97124 timed
+code 97140 timed
+code 97110 timed
+rule a
+  97124 AND 97140 SAME region -> DENY 97140
+end
+rule b
+  97124 AND 97140 SAME region -> DENY 97140
+end
+rule c
+  97124 AND 97140 SAME region -> WARN 97140
+end
+rule d
+  97124 AND NOT 97124 -> DENY 97124
+end
+rule e
+  payer kind is medicare AND payer kind is commercial -> DENY claim
+end
+rule f
+  97124 AND NOT referral -> DENY 97124 unless referral
+end
+"""
+
+
+def test_check_warnings(tmp_path: Path) -> None:
+    rules = tmp_path / "w.rules"
+    rules.write_text(CHECK_WARNINGS)
+    code, out, _ = run("check", str(rules))
+    assert code == 0
+    found = [line.split(": ")[1].split()[1] for line in out.splitlines() if ": warning MC" in line]
+    assert found == ["MC301", "MC302", "MC303", "MC304", "MC304", "MC305"]
+    assert out.splitlines()[-1] == "0 errors, 6 warnings"
+    assert run("check", "--strict", str(rules))[0] == 1
+    code, out, _ = run("check", str(rules), "--format", "json")
+    assert [d["code"] for d in json.loads(out)] == ["MC301", "MC302", "MC303", "MC304", "MC304", "MC305"]
+
+
+def test_check_reports_misspelled_code_region_and_action_together(tmp_path: Path) -> None:
+    rules = tmp_path / "bad.rules"
+    rules.write_text(
+        "code 97124 timed\ncode 97140 timed\n97124 AND 97125 SAME region -> DENY\nregion of 97124 is lumbr -> WARN\n97140 -> DENNY\n"
+    )
+    code, out, _ = run("check", str(rules))
+    assert code == 1
+    assert out == (
+        f'{rules}:3:11: error MC201: code 97125 is not declared in this ruleset (did you mean "97124"?)\n'
+        " 3 | 97124 AND 97125 SAME region -> DENY\n"
+        "   |           ^^^^^\n"
+        f'{rules}:4:20: error MC202: unknown region "lumbr" (did you mean "lumbar"?)\n'
+        " 4 | region of 97124 is lumbr -> WARN\n"
+        "   |                    ^^^^^\n"
+        f'{rules}:5:10: error MC102: unknown action "DENNY"; expected DENY, BUNDLE, REQUIRE or WARN (did you mean "DENY"?)\n'
+        " 5 | 97140 -> DENNY\n"
+        "   |          ^^^^^\n"
+        "3 errors, 0 warnings\n"
+    )
+
+
+def test_check_shipped_rulesets_are_clean() -> None:
+    code, out, _ = run("check", "--strict", str(EXAMPLE.parent.parent / "rulesets"))
+    assert (code, out) == (0, "0 errors, 0 warnings\n")

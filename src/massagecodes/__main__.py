@@ -12,11 +12,15 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
+import attrs
+
 from massagecodes import units
+from massagecodes._lang._analysis import analyse
+from massagecodes._lang._parse import parse
 from massagecodes._model import Claim
 from massagecodes._registry import available_rulesets, load_ruleset
 from massagecodes._ruleset import Result, Ruleset, RuleTestOutcome, load_rules
-from massagecodes.errors import InputError, MassagecodesError, Problem, RulesError
+from massagecodes.errors import Diagnostic, InputError, MassagecodesError, Problem, RulesError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 MAX_INPUT_BYTES = 16 * 1024 * 1024
@@ -129,6 +133,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     diff_cmd.add_argument("--examples", type=int, default=3, metavar="N", help="examples shown per change (default: 3)")
     diff_cmd.add_argument("--format", default="human", choices=["human", "json"], help="output format (default: human)")
+
+    check_cmd = commands.add_parser(
+        "check",
+        help="find the mistakes in .rules files",
+        description="Parse, compile and analyse .rules files: every error, and warnings about rules that are probably mistakes.",
+        epilog="Exit codes: 0 no errors (warnings allowed unless --strict), 1 errors (or warnings with --strict), 2 usage errors.",
+    )
+    check_cmd.add_argument("paths", nargs="+", type=Path, metavar="PATH", help=".rules files or folders")
+    check_cmd.add_argument(
+        "--format", default="human", choices=["human", "json"], help="output format (default: human)"
+    )
+    check_cmd.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
 
     list_cmd = commands.add_parser(
         "list", help="list the available rulesets", description="List the available rulesets."
@@ -291,6 +307,28 @@ def _ruleset(spec: str, *, directories: Sequence[Path] = (), params: dict[str, o
         return load_rules(spec, params=params, directories=[Path(spec).parent, *directories])
     name, _, version = spec.partition("==")
     return load_ruleset(name, f"=={version}" if version else None, directories=directories, params=params)
+
+
+def _check(args: argparse.Namespace, out: TextIO) -> int:
+    diagnostics: list[Diagnostic] = []
+    for path in _rules_files(args.paths):
+        try:
+            ruleset = load_rules(path, directories=[path.parent])
+        except RulesError as error:
+            diagnostics.extend(error.diagnostics)
+            continue
+        text = path.read_text(encoding="utf-8")
+        diagnostics.extend(analyse(parse(text, source=str(path)), ruleset, source=str(path), text=text))
+    errors = [d for d in diagnostics if d.severity == "error"]
+    warnings = [d for d in diagnostics if d.severity != "error"]
+    if args.format == "json":
+        json.dump([attrs.asdict(d) for d in diagnostics], out, indent=2)
+        out.write("\n")
+    else:
+        for diagnostic in diagnostics:
+            out.write(diagnostic.render() + "\n")
+        out.write(f"{len(errors)} errors, {len(warnings)} warnings\n")
+    return EXIT_FINDINGS if errors or (args.strict and warnings) else EXIT_OK
 
 
 def _explain(args: argparse.Namespace, out: TextIO) -> int:
@@ -510,7 +548,15 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         args = _parser().parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    commands = {"units": _units, "eval": _eval, "explain": _explain, "test": _test, "diff": _diff, "list": _list}
+    commands = {
+        "units": _units,
+        "check": _check,
+        "eval": _eval,
+        "explain": _explain,
+        "test": _test,
+        "diff": _diff,
+        "list": _list,
+    }
     try:
         return commands[args.command](args, out)
     except MassagecodesError as error:

@@ -32,6 +32,7 @@ from massagecodes.errors import (
     RulesetNotFoundError,
     RulesetResolutionError,
     RulesSemanticError,
+    RulesSyntaxError,
 )
 from massagecodes.units import UnitMethod
 
@@ -623,6 +624,21 @@ def _no_collection() -> Iterator[None]:
             gc.enable()
 
 
+def _with_semantic_problems(error: RulesSyntaxError, *, source: str, text: str) -> RulesSyntaxError:
+    """Syntax errors, and the semantic problems of the statements that did parse, together."""
+    partial = error.partial
+    if not isinstance(partial, Document) or any(item.key == "extends" for item in partial.header):
+        return error
+    try:
+        compile_document(partial, source=source, text=text)
+    except RulesSemanticError as semantic:
+        merged = sorted((*error.diagnostics, *semantic.diagnostics), key=lambda d: (d.line, d.column))
+        return RulesSyntaxError(merged)
+    except InputError:
+        return error
+    return error
+
+
 def _compile_collected(
     text: str,
     *,
@@ -633,7 +649,10 @@ def _compile_collected(
     lenient_params: bool,
     files: FileReader | None,
 ) -> Ruleset:
-    document = parse(text, source=source)
+    try:
+        document = parse(text, source=source)
+    except RulesSyntaxError as error:
+        raise _with_semantic_problems(error, source=source, text=text) from None
     extends = next((item.value for item in document.header if item.key == "extends"), None)
     base: Ruleset | None = None
     if isinstance(extends, Extends):

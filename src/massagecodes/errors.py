@@ -148,7 +148,15 @@ class RulesError(MassagecodesError, ValueError):
 
 
 class RulesSyntaxError(RulesError):
-    """The text does not follow the grammar (codes MC1xx)."""
+    """The text does not follow the grammar (codes MC1xx). Its ``diagnostics`` also
+    list the semantic problems (MC2xx) of the statements that did parse."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic], *, partial: object = None) -> None:
+        super().__init__(diagnostics)
+        self.partial = partial  # the statements that parsed, for the compiler to check
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.diagnostics,))
 
 
 class RulesSemanticError(RulesError):

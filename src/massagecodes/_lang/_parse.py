@@ -421,7 +421,8 @@ def parse(text: str, *, source: str = "<rules>") -> ast.Document:
     except _BadStringError as bad:
         raise RulesSyntaxError([_bad_string(bad, source, text)]) from None
     except UnexpectedInput:
-        raise RulesSyntaxError(_all_syntax_errors(text, source)) from None
+        diagnostics, partial = _all_syntax_errors(text, source)
+        raise RulesSyntaxError(diagnostics, partial=partial) from None
     assert isinstance(document, ast.Document)
     return document
 
@@ -435,8 +436,29 @@ def _too_deep(deep: _TooDeepError, source: str, text: str, line_offset: int) -> 
 MAX_SYNTAX_ERRORS = 100
 
 
-def _all_syntax_errors(text: str, source: str) -> list[Diagnostic]:
+def _shifted(node: Any, lines: int) -> Any:
+    """A syntax-tree value with every span moved down by ``lines`` lines."""
+    if isinstance(node, ast.Span):
+        return ast.Span(node.line + lines, node.column, node.end_line + lines, node.end_column)
+    if isinstance(node, tuple):
+        return tuple(_shifted(item, lines) for item in node)
+    if attrs.has(type(node)):
+        return attrs.evolve(
+            node,
+            **{
+                field.name: _shifted(getattr(node, field.name), lines)
+                for field in attrs.fields(type(node))
+                if field.init
+            },
+        )
+    return node
+
+
+def _all_syntax_errors(text: str, source: str) -> tuple[list[Diagnostic], ast.Document]:
+    """Every syntax error, item by item, and the document of the items that parse (so
+    that their semantic problems can be reported with the syntax errors)."""
     diagnostics: list[Diagnostic] = []
+    parts: list[ast.Document] = []
     for first_line, offset, chunk in _chunks(text):
         if len(diagnostics) >= MAX_SYNTAX_ERRORS:
             line = first_line + 1
@@ -444,7 +466,8 @@ def _all_syntax_errors(text: str, source: str) -> list[Diagnostic]:
             diagnostics.append(_diagnostic(source, text, "MC112", message, line, 1, 1))
             break
         try:
-            _parser().parse(chunk)
+            part: ast.Document = _parser().parse(chunk)  # type: ignore[assignment]
+            parts.append(_shifted(part, first_line) if first_line else part)
         except _TooDeepError as deep:
             diagnostics.append(_too_deep(deep, source, text, first_line))
         except _BadStringError as bad:
@@ -453,7 +476,14 @@ def _all_syntax_errors(text: str, source: str) -> list[Diagnostic]:
             diagnostics.append(_syntax_diagnostic(error, source, text, first_line, offset))
     if not diagnostics:  # pragma: no cover - a text that fails whole fails in some item
         diagnostics.append(_diagnostic(source, text, "MC100", "the text does not parse", 1, 1, 1))
-    return sorted(diagnostics, key=lambda d: (d.line, d.column))
+    partial = ast.Document(
+        tuple(item for part in parts for item in part.header),
+        tuple(item for part in parts for item in part.declarations),
+        tuple(item for part in parts for item in part.rules),
+        tuple(item for part in parts for item in part.tests),
+        tuple(item for part in parts for item in part.disables),
+    )
+    return sorted(diagnostics, key=lambda d: (d.line, d.column)), partial
 
 
 # --------------------------------------------------------------------------- #
