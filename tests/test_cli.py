@@ -338,3 +338,31 @@ def test_check_reports_misspelled_code_region_and_action_together(tmp_path: Path
 def test_check_shipped_rulesets_are_clean() -> None:
     code, out, _ = run("check", "--strict", str(EXAMPLE.parent.parent / "rulesets"))
     assert (code, out) == (0, "0 errors, 0 warnings\n")
+
+
+def test_fmt(tmp_path: Path) -> None:
+    rules = tmp_path / "payer.rules"
+    original = "# policy 12\nruleset   acme # the payer\nversion 1.0\n\n\n97124   AND 97140 SAME region->DENY unless modifier 59  # why\n"
+    rules.write_text(original)
+    assert run("fmt", "--check", str(rules)) == (1, f"would reformat {rules}\n", "")
+    code, out, _ = run("fmt", "--diff", str(rules))
+    assert code == 1
+    assert "+97124 AND 97140 SAME region -> DENY unless modifier 59" in out
+    assert rules.read_text() == original  # --check and --diff change nothing
+    assert run("fmt", str(rules)) == (0, f"reformatted {rules}\n", "")
+    assert rules.read_text() == (
+        "# policy 12\n# the payer\nruleset acme\nversion 1.0\n\n# why\n97124 AND 97140 SAME region -> DENY unless modifier 59\n"
+    )
+    assert run("fmt", "--check", str(rules)) == (0, "", "")
+
+
+def test_fmt_check_passes_on_the_shipped_rulesets() -> None:
+    assert run("fmt", "--check", str(EXAMPLE.parent.parent / "rulesets")) == (0, "", "")
+
+
+def test_fmt_refuses_a_broken_file(tmp_path: Path) -> None:
+    rules = tmp_path / "bad.rules"
+    rules.write_text("97124 -> deny\n")
+    code, _, err = run("fmt", str(rules))
+    assert code == 2
+    assert "MC102" in err

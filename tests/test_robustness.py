@@ -305,6 +305,21 @@ def test_texts_from_the_grammar(text: str) -> None:
     check_text(text)
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(grammar_texts)
+def test_format_properties_on_texts_from_the_grammar(text: str) -> None:
+    """format(format(x)) == format(x), and parse(format(x)) == parse(x)."""
+    from massagecodes._lang._parse import parse
+
+    try:
+        document = parse(text)
+    except mc.RulesError:
+        return
+    formatted = mc.format_rules(text)
+    assert mc.format_rules(formatted) == formatted
+    assert parse(formatted) == document
+
+
 def test_texts_from_the_grammar_mostly_parse() -> None:
     """The generator is realistic: most of its texts get past the parser."""
     outcomes = {"parsed": 0, "syntax": 0}

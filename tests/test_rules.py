@@ -529,3 +529,19 @@ def test_dates_in_rules_are_dates() -> None:
     ruleset = mc.compile_rules("effective from 2025-01-01\ndate >= 2025-06-01 -> WARN claim")
     assert ruleset.effective == (datetime.date(2025, 1, 1), None)
     assert fired("date >= 2025-06-01 -> WARN claim", make_claim(MASSAGE)) == []
+
+
+@pytest.mark.parametrize(
+    "path", sorted((Path(__file__).resolve().parent.parent / "rulesets").glob("*.rules")), ids=lambda p: p.name
+)
+def test_format_round_trip_on_shipped_rulesets(path: Path) -> None:
+    from massagecodes._lang._parse import parse
+
+    text = path.read_text(encoding="utf-8")
+    formatted = mc.format_rules(text)
+    assert mc.format_rules(formatted) == formatted
+    assert parse(formatted) == parse(text)
+    assert mc.compile_rules(formatted).hash == mc.compile_rules(text).hash
+    assert [line for line in text.splitlines() if line.lstrip().startswith("#")] == [
+        line for line in formatted.splitlines() if line.lstrip().startswith("#")
+    ]

@@ -31,7 +31,7 @@ from massagecodes._model import (
 )
 from massagecodes._regions import DEFAULT_REGIONS, Region, RegionVocabulary, Side
 from massagecodes._registry import RulesetInfo, available_rulesets, load_ruleset
-from massagecodes._ruleset import Finding, Result, Ruleset, RuleTestOutcome, compile_rules, load_rules
+from massagecodes._ruleset import Finding, Result, Ruleset, RuleTestOutcome, compile_rules, format_rules, load_rules
 from massagecodes.errors import (
     Diagnostic,
     InputError,
@@ -94,6 +94,7 @@ __all__ = [
     "available_rulesets",
     "compile_rules",
     "errors",
+    "format_rules",
     "load_rules",
     "load_ruleset",
     "units",

@@ -19,7 +19,7 @@ from massagecodes._lang._analysis import analyse
 from massagecodes._lang._parse import parse
 from massagecodes._model import Claim
 from massagecodes._registry import available_rulesets, load_ruleset
-from massagecodes._ruleset import Result, Ruleset, RuleTestOutcome, load_rules
+from massagecodes._ruleset import Result, Ruleset, RuleTestOutcome, format_rules, load_rules
 from massagecodes.errors import Diagnostic, InputError, MassagecodesError, Problem, RulesError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -133,6 +133,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     diff_cmd.add_argument("--examples", type=int, default=3, metavar="N", help="examples shown per change (default: 3)")
     diff_cmd.add_argument("--format", default="human", choices=["human", "json"], help="output format (default: human)")
+
+    fmt_cmd = commands.add_parser(
+        "fmt",
+        help="write .rules files in the one canonical style",
+        description="Rewrite .rules files in the canonical style (comments kept). There are no style options.",
+        epilog="Exit codes: 0 formatted (or, with --check, already formatted), 1 a file needs formatting (--check, --diff), 2 a file does not parse.",
+    )
+    fmt_cmd.add_argument("paths", nargs="+", type=Path, metavar="PATH", help=".rules files or folders")
+    mode = fmt_cmd.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file needs formatting")
+    mode.add_argument("--diff", action="store_true", help="change nothing; print what would change")
 
     check_cmd = commands.add_parser(
         "check",
@@ -307,6 +318,32 @@ def _ruleset(spec: str, *, directories: Sequence[Path] = (), params: dict[str, o
         return load_rules(spec, params=params, directories=[Path(spec).parent, *directories])
     name, _, version = spec.partition("==")
     return load_ruleset(name, f"=={version}" if version else None, directories=directories, params=params)
+
+
+def _fmt(args: argparse.Namespace, out: TextIO) -> int:
+    import difflib
+
+    changed = []
+    for path in _rules_files(args.paths):
+        text = path.read_text(encoding="utf-8")
+        formatted = format_rules(text, source=str(path))
+        if formatted == text:
+            continue
+        changed.append(path)
+        if args.diff:
+            out.writelines(
+                difflib.unified_diff(
+                    text.splitlines(True), formatted.splitlines(True), str(path), f"{path} (formatted)"
+                )
+            )
+        elif args.check:
+            out.write(f"would reformat {path}\n")
+        else:
+            path.write_text(formatted, encoding="utf-8")
+            out.write(f"reformatted {path}\n")
+    if args.check or args.diff:
+        return EXIT_FINDINGS if changed else EXIT_OK
+    return EXIT_OK
 
 
 def _check(args: argparse.Namespace, out: TextIO) -> int:
@@ -551,6 +588,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     commands = {
         "units": _units,
         "check": _check,
+        "fmt": _fmt,
         "eval": _eval,
         "explain": _explain,
         "test": _test,

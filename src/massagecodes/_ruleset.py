@@ -20,7 +20,7 @@ from massagecodes._lang import _predicates as p
 from massagecodes._lang._ast import Document, Extends, ImportDecl, ParamDecl, TestBlock, Word
 from massagecodes._lang._compile import CompiledRule, Param, compile_document
 from massagecodes._lang._parse import MAX_SOURCE_BYTES, parse, source_lines
-from massagecodes._lang._printer import format_document
+from massagecodes._lang._printer import format_document, format_text
 from massagecodes._lang._tables import PtpTable, Table, load_mue, load_ptp
 from massagecodes._model import Claim
 from massagecodes._regions import RegionVocabulary
@@ -714,6 +714,17 @@ def _compile_collected(
         bases=bases,
         tables=tables,
     )
+
+
+def format_rules(text: str, *, source: str = "<rules>") -> str:
+    """The canonical text of ``.rules`` text: one style, comments kept, idempotent.
+
+    ``parse(format_rules(x))`` gives the same rules as ``parse(x)``. Raises
+    :class:`~massagecodes.errors.RulesSyntaxError` when the text does not parse.
+    """
+    if not isinstance(text, str):
+        raise InputError([Problem("text", f"expected the rules as a str, got {describe(text)}")], what="argument")
+    return format_text(text, parse(text, source=source))
 
 
 def load_rules(

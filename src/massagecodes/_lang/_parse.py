@@ -589,6 +589,9 @@ def _nodes(children: list[Any]) -> list[Any]:
     return [child for child in children if child is not None and not isinstance(child, Token)]
 
 
+_HEADER_KEYS = ("ruleset", "version", "language", "title", "effective", "source", "extends", "units")
+
+
 class _ToAst(Transformer[Token, Any]):
     """One method per grammar rule; each returns an AST node (or a small tuple)."""
 
@@ -939,7 +942,10 @@ class _ToAst(Transformer[Token, Any]):
 
     def start(self, c: list[Any]) -> ast.Document:
         nodes = _nodes(c)
-        header = tuple(n for n in nodes if isinstance(n, ast.HeaderItem))
+        # Header statements in their canonical order (stable: repeats keep source order).
+        header = tuple(
+            sorted((n for n in nodes if isinstance(n, ast.HeaderItem)), key=lambda n: _HEADER_KEYS.index(n.key))
+        )
         declarations = tuple(
             n
             for n in nodes

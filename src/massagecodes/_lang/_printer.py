@@ -124,9 +124,6 @@ def _range_text(value: ast.DateRange) -> str:
     return f"{value.start.isoformat()} to {value.end.isoformat()}"
 
 
-_HEADER_ORDER = ("ruleset", "version", "language", "title", "effective", "source", "extends", "units")
-
-
 def header_text(item: ast.HeaderItem) -> str:
     value = item.value
     if isinstance(value, ast.Extends):
@@ -185,8 +182,30 @@ def rule_text(rule: ast.Rule) -> str:
     return "\n".join([head, *body, "end"])
 
 
+def _inline(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _object_text(value: dict[str, object], indent: str) -> str:
+    """An object one key a line; a list of objects in it (the lines) one object a line."""
+    inner = indent + "  "
+    entries = []
+    for key, item in value.items():
+        if isinstance(item, list) and item and all(isinstance(element, dict) for element in item):
+            rows = ",\n".join(f"{inner}  {_inline(element)}" for element in item)
+            entries.append(f"{inner}{_inline(key)}: [\n{rows}\n{inner}]")
+        else:
+            entries.append(f"{inner}{_inline(key)}: {_inline(item)}")
+    return "{\n" + ",\n".join(entries) + "\n" + indent + "}"
+
+
 def _json_text(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+    """A test claim (or history) as the formatter writes it."""
+    if isinstance(value, dict) and value:
+        return _object_text(value, "  ")
+    if isinstance(value, list) and value and all(isinstance(item, dict) and item for item in value):
+        return "[\n" + ",\n".join(f"    {_object_text(item, '    ')}" for item in value) + "\n  ]"
+    return _inline(value)
 
 
 def test_text(test: ast.TestBlock) -> str:
@@ -212,16 +231,80 @@ def test_text(test: ast.TestBlock) -> str:
     return "\n".join(lines)
 
 
-def format_document(document: ast.Document) -> str:
-    """The canonical text of a document (comments are not part of the tree)."""
+def format_document(
+    document: ast.Document, comments: dict[int, list[str]] | None = None, trailing: list[str] | None = None
+) -> str:
+    """The canonical text of a document.
+
+    Comments are not part of the tree: ``comments`` maps ``id(item)`` of a top-level
+    item to the comment lines written before it, and ``trailing`` holds the comments
+    after the last item (see :func:`format_text`). Without them the text has none,
+    which is the form the content hash is computed on.
+    """
+    notes = comments or {}
+
+    def with_notes(item: object, text: str) -> str:
+        return "\n".join([*notes.get(id(item), []), text])
+
     sections: list[str] = []
-    header = sorted(document.header, key=lambda item: _HEADER_ORDER.index(item.key))
+    header = document.header  # the parser keeps it in the canonical order
     if header:
-        sections.append("\n".join(header_text(item) for item in header))
+        sections.append("\n".join(with_notes(item, header_text(item)) for item in header))
     if document.declarations:
-        sections.append("\n".join(declaration_text(decl) for decl in document.declarations))
+        sections.append("\n".join(with_notes(decl, declaration_text(decl)) for decl in document.declarations))
     if document.disables:
-        sections.append("\n".join("disable " + ", ".join(w.text for w in d.ids) for d in document.disables))
-    sections.extend(rule_text(rule) for rule in document.rules)
-    sections.extend(test_text(test) for test in document.tests)
+        sections.append(
+            "\n".join(with_notes(d, "disable " + ", ".join(w.text for w in d.ids)) for d in document.disables)
+        )
+    sections.extend(with_notes(rule, rule_text(rule)) for rule in document.rules)
+    sections.extend(with_notes(test, test_text(test)) for test in document.tests)
+    if trailing:
+        sections.append("\n".join(trailing))
     return "\n\n".join(sections) + "\n" if sections else ""
+
+
+def _comment_lines(text: str) -> list[tuple[int, str]]:
+    """Every comment in the text: (line, the comment from its #), strings respected."""
+    found = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        in_string = escaped = False
+        for index, char in enumerate(line):
+            if in_string:
+                if escaped:
+                    escaped = False
+                elif char == "\\":
+                    escaped = True
+                elif char == '"':
+                    in_string = False
+            elif char == '"':
+                in_string = True
+            elif char == "#":
+                found.append((number, line[index:].rstrip()))
+                break
+    return found
+
+
+def format_text(text: str, document: ast.Document) -> str:
+    """The canonical text of ``text`` (already parsed as ``document``), comments kept.
+
+    A comment is written on its own line before the top-level item it precedes (a
+    comment at the end of an item's line, or inside a rule or test block, goes before
+    that item); comments after the last item stay at the end.
+    """
+    items: list[object] = [
+        *document.header,
+        *document.declarations,
+        *document.disables,
+        *document.rules,
+        *document.tests,
+    ]
+    starts = sorted(((item.span.line, item.span.end_line, id(item)) for item in items), key=lambda entry: entry[0])  # type: ignore[attr-defined]
+    comments: dict[int, list[str]] = {}
+    trailing: list[str] = []
+    for line, comment in _comment_lines(text):
+        owner = next((key for start, end, key in starts if line <= end), None)
+        if owner is None:
+            trailing.append(comment)
+        else:
+            comments.setdefault(owner, []).append(comment)
+    return format_document(document, comments, trailing)
