@@ -366,3 +366,24 @@ def test_fmt_refuses_a_broken_file(tmp_path: Path) -> None:
     code, _, err = run("fmt", str(rules))
     assert code == 2
     assert "MC102" in err
+
+
+def test_eval_batch(tmp_path: Path) -> None:
+    corpus = tmp_path / "claims"
+    corpus.mkdir()
+    (corpus / "one.json").write_text(SAME_REGION.read_text())
+    good = EXAMPLE.read_text().replace("\n", " ")
+    (corpus / "more.jsonl").write_text(f'{good}\n\n{{"lines": 5}}\n{good}\n')
+    code, out, err = run("eval", "--ruleset", "commercial", str(corpus))
+    assert code == 2  # a rejected claim is an input error, reported without stopping the batch
+    assert err.startswith(
+        f"massagecodes: {corpus / 'more.jsonl'}:3: invalid claim: $.lines: expected a list of lines, got 5"
+    )
+    assert out.splitlines()[-1] == "3 evaluated, 1 rejected, 0 denied"
+    assert f"{corpus / 'more.jsonl'}:1: ruleset commercial 2026.1" in out
+    code, out, err = run("eval", "--ruleset", "commercial", "--format", "jsonl", str(corpus / "more.jsonl"))
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [row["claim"] for row in rows] == [f"{corpus / 'more.jsonl'}:1", f"{corpus / 'more.jsonl'}:4"]
+    assert err.splitlines()[-1] == "2 evaluated, 1 rejected, 0 denied"
+    code, out, _ = run("eval", "--ruleset", "commercial", "--format", "json", str(corpus / "one.json"), str(EXAMPLE))
+    assert [row["outcome"] for row in json.loads(out)] == ["partial", "pay"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -57,7 +57,13 @@ def _parser() -> argparse.ArgumentParser:
         description="Evaluate a claim (JSON) against an installed ruleset and print its findings.",
         epilog="Example: massagecodes eval --ruleset commercial examples/claim.json",
     )
-    eval_cmd.add_argument("claim", type=Path, metavar="CLAIM", help="a claim as JSON")
+    eval_cmd.add_argument(
+        "inputs",
+        nargs="+",
+        type=Path,
+        metavar="INPUT",
+        help="claims: JSON files (a claim or a list), .jsonl files, or folders of them",
+    )
     eval_cmd.add_argument(
         "--ruleset", required=True, metavar="NAME[==VERSION]", help="a ruleset name, optionally pinned"
     )
@@ -67,7 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     eval_cmd.add_argument(
         "--rules-dir", action="append", default=[], type=Path, metavar="DIR", help="also look for rulesets here"
     )
-    eval_cmd.add_argument("--format", default="table", choices=["table", "json"], help="output format (default: table)")
+    eval_cmd.add_argument(
+        "--format", default="table", choices=["table", "json", "jsonl"], help="output format (default: table)"
+    )
     eval_cmd.add_argument(
         "--fail-on", choices=["deny", "require", "warn"], help="exit 1 when a finding at least this serious is found"
     )
@@ -269,33 +277,71 @@ def _table(rows: list[tuple[str, ...]], out: TextIO) -> None:
         out.write("  ".join([*cells, row[-1]]).rstrip() + "\n")
 
 
-def _eval(args: argparse.Namespace, out: TextIO) -> int:
+def _finding_rows(claim: Claim, result: Result) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = [("line", "code", "rule", "action", "CARC", "message / fix")]
+    for finding in result.findings:
+        lines = () if finding.claim_level else finding.lines
+        where = ", ".join(str(i) for i in lines) or "claim"
+        codes = ", ".join(claim.lines[i].code for i in lines) or "-"
+        fix = f" / fix: {finding.fix}" if finding.fix else ""
+        rows.append((where, codes, finding.rule_id, finding.action, finding.carc or "-", finding.message + fix))
+    return rows
+
+
+def _eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     ruleset = _ruleset(args.ruleset, directories=args.rules_dir, params=_params(args.param))
-    claim = _read_claim(args.claim)
-    result = ruleset.evaluate(claim)
+    claims = [item for path in args.inputs for item in _corpus(path)]
+    single = (
+        len(claims) == 1 and len(args.inputs) == 1 and args.inputs[0].is_file() and args.inputs[0].suffix == ".json"
+    )
+    evaluated = rejected = denied = worst = 0
+    results = []
+    progress = err.isatty() and len(claims) > 50
+    for number, (where, claim) in enumerate(claims, start=1):
+        if progress and number % 25 == 0:
+            err.write(f"\revaluated {number} of {len(claims)} claims")
+            err.flush()
+        if isinstance(claim, InputError):
+            rejected += 1
+            err.write(f"massagecodes: {where}: invalid claim: " + "; ".join(str(p) for p in claim.problems) + "\n")
+            continue
+        try:
+            result = ruleset.evaluate(claim)
+        except InputError as error:
+            rejected += 1
+            err.write(f"massagecodes: {where}: " + "; ".join(str(p) for p in error.problems) + "\n")
+            continue
+        evaluated += 1
+        denied += result.outcome == "deny"
+        worst = max([worst, *(_SERIOUSNESS[f.action] for f in result.findings)])
+        results.append((where, claim, result))
+    if progress:
+        err.write("\r" + " " * 40 + "\r")
     if args.format == "json":
-        json.dump(result.to_dict(), out, indent=2)
-        out.write("\n")
-    else:
-        out.write(
-            f"ruleset {result.ruleset_name} {result.ruleset_version or ''} ({result.ruleset_hash[:19]}): outcome {result.outcome}\n"
+        payload: object = (
+            results[0][2].to_dict() if single and results else [{"claim": w, **r.to_dict()} for w, _, r in results]
         )
-        rows: list[tuple[str, ...]] = [("line", "code", "rule", "action", "CARC", "message / fix")]
-        for finding in result.findings:
-            lines = () if finding.claim_level else finding.lines
-            where = ", ".join(str(i) for i in lines) or "claim"
-            codes = ", ".join(claim.lines[i].code for i in lines) or "-"
-            fix = f" / fix: {finding.fix}" if finding.fix else ""
-            rows.append((where, codes, finding.rule_id, finding.action, finding.carc or "-", finding.message + fix))
-        if result.findings:
-            _table(rows, out)
-        else:
-            out.write("no findings\n")
-        for rule_id, reason in result.skipped:
-            out.write(f"skipped rule {rule_id}: {reason}\n")
-    if args.fail_on is not None:
-        worst = max((_SERIOUSNESS[f.action] for f in result.findings), default=0)
-        return EXIT_FINDINGS if worst >= _FAIL_ON[args.fail_on] else EXIT_OK
+        json.dump(payload, out, indent=2)
+        out.write("\n")
+    elif args.format == "jsonl":
+        for where, _, result in results:
+            out.write(json.dumps({"claim": where, **result.to_dict()}) + "\n")
+    else:
+        for where, claim, result in results:
+            head = f"ruleset {result.ruleset_name} {result.ruleset_version or ''} ({result.ruleset_hash[:19]}): outcome {result.outcome}"
+            out.write((head if single else f"{where}: {head}") + "\n")
+            if result.findings:
+                _table(_finding_rows(claim, result), out)
+            else:
+                out.write("no findings\n")
+            for rule_id, reason in result.skipped:
+                out.write(f"skipped rule {rule_id}: {reason}\n")
+    if not single:
+        (out if args.format == "table" else err).write(f"{evaluated} evaluated, {rejected} rejected, {denied} denied\n")
+    if rejected:
+        return EXIT_INPUT
+    if args.fail_on is not None and worst >= _FAIL_ON[args.fail_on]:
+        return EXIT_FINDINGS
     return EXIT_OK
 
 
@@ -585,11 +631,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         args = _parser().parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    commands = {
+    commands: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
         "units": _units,
         "check": _check,
         "fmt": _fmt,
-        "eval": _eval,
+        "eval": lambda args, stdout: _eval(args, stdout, err),
         "explain": _explain,
         "test": _test,
         "diff": _diff,
