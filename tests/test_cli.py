@@ -376,9 +376,8 @@ def test_eval_batch(tmp_path: Path) -> None:
     (corpus / "more.jsonl").write_text(f'{good}\n\n{{"lines": 5}}\n{good}\n')
     code, out, err = run("eval", "--ruleset", "commercial", str(corpus))
     assert code == 2  # a rejected claim is an input error, reported without stopping the batch
-    assert err.startswith(
-        f"massagecodes: {corpus / 'more.jsonl'}:3: invalid claim: $.lines: expected a list of lines, got 5"
-    )
+    assert err.startswith(f"massagecodes: {corpus / 'more.jsonl'}:3: invalid claim: $.date_of_service: required")
+    assert err.rstrip().endswith("$.lines: expected a list of lines, got 5")
     assert out.splitlines()[-1] == "3 evaluated, 1 rejected, 0 denied"
     assert f"{corpus / 'more.jsonl'}:1: ruleset commercial 2026.1" in out
     code, out, err = run("eval", "--ruleset", "commercial", "--format", "jsonl", str(corpus / "more.jsonl"))
