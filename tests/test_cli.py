@@ -386,3 +386,38 @@ def test_eval_batch(tmp_path: Path) -> None:
     assert err.splitlines()[-1] == "2 evaluated, 1 rejected, 0 denied"
     code, out, _ = run("eval", "--ruleset", "commercial", "--format", "json", str(corpus / "one.json"), str(EXAMPLE))
     assert [row["outcome"] for row in json.loads(out)] == ["partial", "pay"]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = tmp_path / "bad.rules"
+    rules.write_text("97124 -> deny\n")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    terminal = _Terminal()
+    main(["check", str(rules)], out=terminal, err=io.StringIO())
+    assert "\033[31m error MC102:\033[0m" in terminal.getvalue()
+    monkeypatch.setenv("NO_COLOR", "1")
+    plain = _Terminal()
+    main(["check", str(rules)], out=plain, err=io.StringIO())
+    assert "\033" not in plain.getvalue()
+    monkeypatch.delenv("NO_COLOR")
+    piped = io.StringIO()
+    main(["check", str(rules)], out=piped, err=io.StringIO())
+    assert "\033" not in piped.getvalue()
+
+
+def test_eval_progress_only_on_a_terminal(tmp_path: Path) -> None:
+    claims = tmp_path / "many.jsonl"
+    claims.write_text((EXAMPLE.read_text().replace("\n", " ") + "\n") * 60)
+    terminal, out = _Terminal(), io.StringIO()
+    assert main(["eval", "--ruleset", "commercial", "--format", "jsonl", str(claims)], out=out, err=terminal) == 0
+    assert "\revaluated 50 of 60 claims" in terminal.getvalue()
+    assert terminal.getvalue().endswith("60 evaluated, 0 rejected, 0 denied\n")
+    piped = io.StringIO()
+    main(["eval", "--ruleset", "commercial", "--format", "jsonl", str(claims)], out=io.StringIO(), err=piped)
+    assert piped.getvalue() == "60 evaluated, 0 rejected, 0 denied\n"

@@ -104,3 +104,9 @@ def test_every_shipped_ruleset_has_a_page() -> None:
     pages = {path.name.removesuffix(".md") for path in (ROOT / "docs" / "rulesets").glob("*.md")}
     shipped = {info.name for info in mc.available_rulesets() if info.origin == "shipped"}
     assert pages == shipped
+
+
+def test_analyst_guide_example_is_the_shipped_example() -> None:
+    guide = (ROOT / "docs" / "analyst-guide.md").read_text(encoding="utf-8")
+    (block,) = RULES.findall(guide)
+    assert block == (ROOT / "examples" / "acme-health-2026.1.rules").read_text(encoding="utf-8")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -255,6 +256,14 @@ _SERIOUSNESS = {"WARN": 1, "REQUIRE": 2, "BUNDLE": 3, "DENY": 3}
 _FAIL_ON = {"warn": 1, "require": 2, "deny": 3}
 
 
+def _paint(text: str, colour: str, out: TextIO) -> str:
+    """``text`` in an ANSI colour, only on a terminal, and never when NO_COLOR is set
+    (https://no-color.org) or the terminal is dumb."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb" or not out.isatty():
+        return text
+    return f"\033[{colour}m{text}\033[0m"
+
+
 def _params(words: Sequence[str]) -> dict[str, object]:
     params: dict[str, object] = {}
     problems = []
@@ -409,7 +418,10 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
         out.write("\n")
     else:
         for diagnostic in diagnostics:
-            out.write(diagnostic.render() + "\n")
+            head, _, rest = diagnostic.render().partition("\n")
+            label = f" {diagnostic.severity} {diagnostic.code}:"
+            painted = _paint(label, "31" if diagnostic.severity == "error" else "33", out)
+            out.write(head.replace(label, painted, 1) + "\n" + rest + "\n")
         out.write(f"{len(errors)} errors, {len(warnings)} warnings\n")
     return EXIT_FINDINGS if errors or (args.strict and warnings) else EXIT_OK
 
@@ -449,7 +461,9 @@ def _test(args: argparse.Namespace, out: TextIO) -> int:
             continue
         outcomes = ruleset.run_tests()
         fired = {f.rule_id for o in outcomes if o.result is not None for f in o.result.findings}
-        countable = [rule.id for rule in ruleset.rules if rule.skip is None]
+        # Coverage counts the rules written in this file (inherited rules are the base's
+        # tests' business) that can run (a rule waiting for a parameter cannot).
+        countable = [rule.id for rule in ruleset.rules if rule.skip is None and rule.source == str(path)]
         reports.append((path, ruleset, outcomes, fired, countable))
     passed = sum(o.passed for _, _, outcomes, _, _ in reports for o in outcomes)
     failed = sum(not o.passed for _, _, outcomes, _, _ in reports for o in outcomes)
@@ -483,7 +497,8 @@ def _test(args: argparse.Namespace, out: TextIO) -> int:
             out.write(message + "\n")
         for path, _, outcomes, fired, countable in reports:
             for outcome in outcomes:
-                out.write(f"{'PASS' if outcome.passed else 'FAIL'} {path}:{outcome.line} {outcome.name}\n")
+                verdict = _paint("PASS", "32", out) if outcome.passed else _paint("FAIL", "31", out)
+                out.write(f"{verdict} {path}:{outcome.line} {outcome.name}\n")
                 for failure in outcome.failures:
                     out.write(f"    {failure}\n")
                 if not outcome.passed and outcome.result is not None:
