@@ -357,7 +357,7 @@ def _chunks(text: str) -> Iterator[tuple[int, int, str]]:
         offsets.append(offsets[-1] + len(item))
     index = 0
     while index < len(lines):
-        stripped = lines[index].split("#", 1)[0].strip()
+        stripped = split_comment(lines[index])[0].strip()
         if not stripped:
             index += 1
             continue
@@ -365,12 +365,12 @@ def _chunks(text: str) -> Iterator[tuple[int, int, str]]:
         first = stripped.split(None, 1)[0]
         if first in {"rule", "test"}:
             index += 1
-            while index < len(lines) and lines[index].split("#", 1)[0].strip() != "end":
-                following = lines[index].split("#", 1)[0].strip().split(None, 1)
+            while index < len(lines) and split_comment(lines[index])[0].strip() != "end":
+                following = split_comment(lines[index])[0].strip().split(None, 1)
                 if following and following[0] in {"rule", "test"}:
                     break  # the block lacks its "end": stop before the next block
                 index += 1
-            if index < len(lines) and lines[index].split("#", 1)[0].strip() == "end":
+            if index < len(lines) and split_comment(lines[index])[0].strip() == "end":
                 index += 1
         else:
             depth = 0
@@ -382,11 +382,11 @@ def _chunks(text: str) -> Iterator[tuple[int, int, str]]:
         yield start, offsets[start], "".join(lines[start:index])
 
 
-def _bracket_balance(line: str) -> int:
-    balance = 0
-    in_string = False
-    escaped = False
-    for char in line:
+def split_comment(line: str) -> tuple[str, str | None]:
+    """A line's code and its comment (from ``#`` to the end), a ``#`` inside a string
+    being part of the string."""
+    in_string = escaped = False
+    for index, char in enumerate(line):
         if in_string:
             if escaped:
                 escaped = False
@@ -394,15 +394,19 @@ def _bracket_balance(line: str) -> int:
                 escaped = True
             elif char == '"':
                 in_string = False
-        elif char == "#":
-            break
         elif char == '"':
             in_string = True
-        elif char in "([{":
-            balance += 1
-        elif char in ")]}":
-            balance -= 1
-    return balance
+        elif char == "#":
+            return line[:index], line[index:]
+    return line, None
+
+
+_STRING = re.compile(r'"([^"\\\n]|\\.)*"?')
+
+
+def _bracket_balance(line: str) -> int:
+    code = _STRING.sub("", split_comment(line)[0])  # brackets inside strings do not count
+    return sum(code.count(char) for char in "([{") - sum(code.count(char) for char in ")]}")
 
 
 def parse(text: str, *, source: str = "<rules>") -> ast.Document:

@@ -7,7 +7,7 @@ import json
 import re
 
 from massagecodes._lang import _ast as ast
-from massagecodes._lang._parse import keyword_names
+from massagecodes._lang._parse import keyword_names, split_comment
 
 
 def string(value: str) -> str:
@@ -267,20 +267,9 @@ def _comment_lines(text: str) -> list[tuple[int, str]]:
     """Every comment in the text: (line, the comment from its #), strings respected."""
     found = []
     for number, line in enumerate(text.split("\n"), start=1):
-        in_string = escaped = False
-        for index, char in enumerate(line):
-            if in_string:
-                if escaped:
-                    escaped = False
-                elif char == "\\":
-                    escaped = True
-                elif char == '"':
-                    in_string = False
-            elif char == '"':
-                in_string = True
-            elif char == "#":
-                found.append((number, line[index:].rstrip()))
-                break
+        comment = split_comment(line)[1]
+        if comment is not None:
+            found.append((number, comment.rstrip()))
     return found
 
 
