@@ -166,6 +166,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     check_cmd.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
 
+    schema_cmd = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of a claim or a session",
+        description="Print the JSON Schema (draft 2020-12) of the claim or session JSON shape.",
+    )
+    schema_cmd.add_argument("shape", choices=["claim", "session"], help="which shape")
+
     list_cmd = commands.add_parser(
         "list", help="list the available rulesets", description="List the available rulesets."
     )
@@ -351,6 +358,14 @@ def _eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_INPUT
     if args.fail_on is not None and worst >= _FAIL_ON[args.fail_on]:
         return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _schema(args: argparse.Namespace, out: TextIO) -> int:
+    from massagecodes.schema import claim_schema, session_schema
+
+    json.dump(claim_schema() if args.shape == "claim" else session_schema(), out, indent=2)
+    out.write("\n")
     return EXIT_OK
 
 
@@ -655,6 +670,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         "test": _test,
         "diff": _diff,
         "list": _list,
+        "schema": _schema,
     }
     try:
         return commands[args.command](args, out)
