@@ -34,6 +34,7 @@ from massagecodes._registry import RulesetInfo, available_rulesets, load_ruleset
 from massagecodes._ruleset import Finding, Result, Ruleset, RuleTestOutcome, compile_rules, format_rules, load_rules
 from massagecodes.errors import (
     Diagnostic,
+    ExtraMissingError,
     InputError,
     MassagecodesError,
     Problem,
@@ -61,6 +62,7 @@ __all__ = [
     "Diagnostic",
     "DocElement",
     "Documentation",
+    "ExtraMissingError",
     "Finding",
     "InputError",
     "License",

@@ -25,7 +25,7 @@ WORDS = (
     "severity", "into", "referral", "authorization", "documentation", "modifier", "on", "either", "both", "date",
     "side", "billed", "by", "another", "provider", "the", "same", "day", "payer", "diagnosis", "documented",
     "visits", "this", "year", "any", "total", "minutes", "is", "not", "or", "no", "findings", "outcome", "line",
-    "lines", "true", "false", "null", "months", "since", "first", "visit", "charges",
+    "lines", "true", "false", "null", "months", "since", "first", "visit", "charges", "billable", "diagnoses", "are",
 )  # fmt: skip
 
 

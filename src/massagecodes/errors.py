@@ -20,6 +20,7 @@ __all__ = [
     "InputError",
     "MassagecodesError",
     "Problem",
+    "ExtraMissingError",
     "ResourceError",
     "RulesError",
     "RulesSemanticError",
@@ -172,3 +173,8 @@ class RulesetNotFoundError(MassagecodesError, LookupError):
 class RulesetResolutionError(MassagecodesError, ValueError):
     """Rulesets that cannot be put together: a cycle of ``extends``, two versions of
     one ruleset in one resolution, or one version provided twice with different content."""
+
+
+class ExtraMissingError(MassagecodesError, ImportError):
+    """A feature needs an optional extra that is not installed; the message names the
+    ``pip install`` to run."""

@@ -212,6 +212,14 @@ class DiagnosisCond:
 
 
 @attrs.frozen
+class BillableCond:
+    """``diagnoses are billable``: the claim has diagnoses and every one is a billable
+    (leaf) ICD-10-CM code (needs the icd10 extra)."""
+
+    span: Span = attrs.field(eq=False)
+
+
+@attrs.frozen
 class PresentCond:
     """``referral`` or ``authorization``: the claim carries one."""
 
@@ -304,6 +312,7 @@ Condition = (
     | ModifierCond
     | FieldCond
     | DiagnosisCond
+    | BillableCond
     | PresentCond
     | DocumentedCond
     | MeasureCond

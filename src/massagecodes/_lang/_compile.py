@@ -629,6 +629,8 @@ class _Compiler:
             return p.DiagnosisPred(tuple(self.dx(pattern) for pattern in node.patterns), text)
         if isinstance(node, ast.PresentCond):
             return p.PresentPred(node.what, text)
+        if isinstance(node, ast.BillableCond):
+            return p.BillablePred(text)
         if isinstance(node, ast.DocumentedCond):
             self.doc_word(node.element)
             return p.DocumentedPred(node.element.text, text)

@@ -823,6 +823,9 @@ class _ToAst(Transformer[Token, Any]):
         last = _word(c[2]) if len(c) > 2 and c[2] is not None else None
         return ast.DxPattern(_word(c[0]), last, _span(c))
 
+    def billable_atom(self, c: list[Any]) -> ast.BillableCond:
+        return ast.BillableCond(_span(c))
+
     def referral_atom(self, c: list[Any]) -> ast.PresentCond:
         return ast.PresentCond("referral", _span(c))
 

@@ -293,6 +293,7 @@ class AnyOf(Predicate):
 _CLAIM_WIDE = (
     "FieldPred",
     "DiagnosisPred",
+    "BillablePred",
     "PresentPred",
     "DocumentedPred",
     "VisitsPred",
@@ -488,6 +489,25 @@ class DiagnosisPred(Predicate):
         # Diagnoses are health information: the trace says how many, never which.
         if ctx.trace is not None:
             ctx.note(self.text, held, f"{len(diagnoses)} diagnoses on the claim")
+        return [env] if held else []
+
+
+@attrs.frozen
+class BillablePred(Predicate):
+    """The claim has diagnoses and every one is billable (a leaf of ICD-10-CM). Needs
+    the icd10 extra (its absence is reported as an error, never guessed)."""
+
+    text: str = attrs.field(eq=False)
+
+    def solve(self, ctx: Context, env: Env) -> Iterable[Env]:
+        from massagecodes import icd10
+
+        diagnoses = ctx.facts.claim.diagnoses
+        held = bool(diagnoses) and all(icd10.is_billable(code) for code in diagnoses)
+        if ctx.trace is not None:
+            # Diagnoses are health information: say how many, never which.
+            unbillable = sum(not icd10.is_billable(code) for code in diagnoses)
+            ctx.note(self.text, held, f"{len(diagnoses)} diagnoses, {unbillable} not billable")
         return [env] if held else []
 
 

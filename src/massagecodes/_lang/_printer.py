@@ -62,6 +62,8 @@ def _condition_text(node: ast.Condition, memo: dict[int, str]) -> str:
         return "diagnosis " + " or ".join(parts)
     if isinstance(node, ast.PresentCond):
         return node.what
+    if isinstance(node, ast.BillableCond):
+        return "diagnoses are billable"
     if isinstance(node, ast.DocumentedCond):
         return f"documented {node.element.text}"
     if isinstance(node, ast.MeasureCond):
