@@ -191,3 +191,14 @@ def test_evaluation_does_not_depend_on_table_size(tmp_path: Path) -> None:
 
     facts = _predicates.Facts(value, (), ruleset.unit_method, ruleset.catalog)
     assert [rule.id for rule in table.rules_for(facts, "t")] == ["ptp:97530-97140"]
+
+
+def test_tables_load_through_the_registry(tmp_path: Path) -> None:
+    # Loaded by name from a folder, a ruleset finds its tables beside it, as with load_rules.
+    direct = table_ruleset(tmp_path, PTP, MUE)
+    by_name = mc.load_ruleset("tables", directories=[tmp_path])
+    assert by_name.hash == direct.hash
+    assert "tables" in {info.name for info in mc.available_rulesets(directories=[tmp_path])}
+    value = claim({"code": "97530", "units": 1}, {"code": "97140", "units": 1})
+    assert found(by_name, value) == found(direct, value)
+    assert found(by_name, value)

@@ -24,7 +24,7 @@ from packaging.version import InvalidVersion, Version
 from massagecodes import _resources
 from massagecodes._lang._ast import DateRange, Word
 from massagecodes._lang._parse import MAX_SOURCE_BYTES, parse
-from massagecodes._ruleset import Resolver, Ruleset, _compile
+from massagecodes._ruleset import Resolver, Ruleset, _compile, _folder_reader
 from massagecodes._text import describe, did_you_mean
 from massagecodes.errors import InputError, Problem, ResourceError, RulesetNotFoundError, RulesetResolutionError
 
@@ -238,7 +238,13 @@ def _resolver(candidates: Sequence[_Candidate]) -> Resolver:
                     f"two versions of ruleset {name} in one resolution ({seen_version} and {chosen.version}): {path}"
                 )
         return _compile(
-            chosen.text, source=chosen.location, params=params, resolver=resolve, chain=chain, lenient_params=True
+            chosen.text,
+            source=chosen.location,
+            params=params,
+            resolver=resolve,
+            chain=chain,
+            lenient_params=True,
+            files=_folder_reader(chosen.folder),
         )
 
     return resolve
@@ -271,7 +277,13 @@ def available_rulesets(*, directories: Sequence[str | os.PathLike[str]] = ()) ->
     infos = []
     for candidate in sorted(candidates, key=lambda c: (c.name, c.parsed_version, c.origin)):
         ruleset = _compile(
-            candidate.text, source=candidate.location, params={}, resolver=resolve, chain=(), lenient_params=True
+            candidate.text,
+            source=candidate.location,
+            params={},
+            resolver=resolve,
+            chain=(),
+            lenient_params=True,
+            files=_folder_reader(candidate.folder),
         )
         infos.append(
             RulesetInfo(
@@ -321,5 +333,10 @@ def load_ruleset(
     candidates = _candidates(directories)
     chosen = _select(candidates, name, version, on)
     return _compile(
-        chosen.text, source=chosen.location, params=dict(params or {}), resolver=_resolver(candidates), chain=()
+        chosen.text,
+        source=chosen.location,
+        params=dict(params or {}),
+        resolver=_resolver(candidates),
+        chain=(),
+        files=_folder_reader(chosen.folder),
     )
