@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import pickle
+from random import Random
 
 import pytest
 from hypothesis import given
@@ -343,6 +344,13 @@ def _claim(*lines: dict[str, object]) -> mc.Claim:
     return mc.Claim.from_dict({**CLAIM, "lines": list(lines)})
 
 
+def _line(code: str, minutes: int, units: int | None) -> dict[str, object]:
+    line: dict[str, object] = {"code": code, "minutes": minutes, "region": "neck"}
+    if units is not None:
+        line["units"] = units
+    return line
+
+
 def test_claim_units_supported_and_exceeded() -> None:
     claim = _claim(
         {"code": "97112", "minutes": 24, "units": 2},
@@ -355,8 +363,8 @@ def test_claim_units_supported_and_exceeded() -> None:
         units.UnitFinding(
             1,
             "units-exceed-minutes",
-            "line 1 bills 2 units of 97110; its 23 documented minutes support 1 under method cms",
-            "bill 1 units, or document the minutes that support 2",
+            "line 1 bills 2 units of 97110; its 23 documented minutes that day support at most 1 under method cms",
+            "bill at most 1 units, or document the minutes that support 2",
             "151",
         ),
     )
@@ -388,6 +396,71 @@ def test_claim_code_on_two_lines_shares_its_units() -> None:
     assert units.check_claim(claim, method="per-code").supported == (1, 1)
 
 
+@pytest.mark.parametrize(
+    ("billed", "flagged"),
+    [
+        # 8 + 8 = 16 minutes = 1 unit; the leftovers tie, so either code may take it.
+        ((1, None), []),
+        ((None, 1), []),
+        # Both cannot: each is within what a compliant split allows, the day's total is not.
+        ((1, 1), [(0, "lines 0, 1 bill 2 timed units in all; the day's 16 timed minutes support 1 under method cms")]),
+        (
+            (2, None),
+            [
+                (
+                    0,
+                    "line 0 bills 2 units of 97124; its 8 documented minutes that day support at most 1 under method cms",
+                )
+            ],
+        ),
+    ],
+)
+def test_tied_leftovers_accept_either_split(
+    billed: tuple[int | None, int | None], flagged: list[tuple[int, str]]
+) -> None:
+    claim = _claim(*(_line(code, 8, units) for code, units in zip(["97124", "97140"], billed, strict=True)))
+    assert [(f.line, f.message) for f in units.check_claim(claim).findings] == flagged
+
+
+def test_largest_leftover_is_still_required() -> None:
+    # 97110 33 + 97140 7 = 40 minutes = 3 units; the third goes to 97140 (7 leftover beats 3).
+    claim = _claim(_line("97110", 33, 3), _line("97140", 7, None))
+    assert [f.line for f in units.check_claim(claim).findings] == [0]
+
+
+def test_code_split_over_lines_is_checked_as_a_whole() -> None:
+    # 30 minutes of 97140 = 2 units, however the two lines share them.
+    for shares in [(2, None), (None, 2), (1, 1)]:
+        claim = _claim(_line("97140", 20, shares[0]), _line("97140", 10, shares[1]))
+        assert units.check_claim(claim).findings == ()
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(TIMED), st.integers(0, 60), st.none() | st.integers(1, 5)), min_size=1, max_size=6
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_findings_do_not_depend_on_line_order(lines: list[tuple[str, int, int | None]], random: Random) -> None:
+    def flagged(order: list[tuple[str, int, int | None]]) -> list[tuple[str, str]]:
+        found = units.check_claim(_claim(*(_line(*line) for line in order))).findings
+        # A code's finding names the code; a day's total names no one code.
+        return sorted((f.kind, order[f.line][0] if "units of" in f.message else "day") for f in found)
+
+    shuffled = list(lines)
+    random.shuffle(shuffled)
+    assert flagged(lines) == flagged(shuffled)
+
+
+@given(st.lists(st.tuples(st.sampled_from(TIMED), st.integers(0, 60)), min_size=1, max_size=6))
+def test_the_deterministic_allocation_is_never_flagged(lines: list[tuple[str, int]]) -> None:
+    bare = _claim(*(_line(c, m, None) for c, m in lines))
+    supported = units.supported_units(bare)
+    billed = _claim(*(_line(c, m, u or None) for (c, m), u in zip(lines, supported, strict=True)))
+    assert units.check_claim(billed).findings == ()
+    assert units.check_claim(billed).supported == supported
+
+
 def test_claim_with_unknown_timed_code_is_an_error() -> None:
     with pytest.raises(mc.UnknownCodeError) as caught:
         units.check_claim(_claim({"code": "97122", "minutes": 30}))
@@ -397,3 +470,11 @@ def test_claim_with_unknown_timed_code_is_an_error() -> None:
 def test_check_claim_rejects_non_claims() -> None:
     with pytest.raises(mc.InputError, match="expected a Claim, got an object"):
         units.check_claim({"lines": []})  # type: ignore[arg-type]
+
+
+def test_engine_converts_known_lines_beside_an_unknown_code() -> None:
+    # A billed line of a code the catalog does not know leaves the other lines' conversion alone.
+    claim = _claim({"code": "99999", "units": 1}, _line("97124", 30, None))
+    result = mc.compile_rules("units of 97124 > 1 -> WARN\n").evaluate(claim)
+    assert result.units == (1, 2)
+    assert [f.lines for f in result.findings] == [(1,)]

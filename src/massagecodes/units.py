@@ -45,6 +45,7 @@ __all__ = [
     "allocate",
     "check_claim",
     "lines_for_session",
+    "supported_units",
     "units_for_minutes",
 ]
 
@@ -376,57 +377,156 @@ class ClaimUnits:
         return tuple(line.supported for line in self.lines)
 
 
+def _day_lines(claim: Claim, timed: Mapping[str, bool]) -> dict[datetime.date, dict[str, list[int]]]:
+    """Indexes of the timed lines with minutes, by date of service and code.
+
+    Lines whose code is not in ``timed`` are left out (callers decide whether
+    that is an error).
+    """
+    days: dict[datetime.date, dict[str, list[int]]] = {}
+    for index, line in enumerate(claim.lines):
+        if timed.get(line.code) and line.minutes is not None:
+            days.setdefault(claim.line_date(index), {}).setdefault(line.code, []).append(index)
+    return days
+
+
+def _supported_by_line(
+    claim: Claim, days: Mapping[datetime.date, Mapping[str, list[int]]], method: UnitMethod
+) -> tuple[dict[int, int], list[tuple[datetime.date, Allocation]]]:
+    """Each line's units in the deterministic allocation of its day, and the allocations."""
+    supported: dict[int, int] = {}
+    allocations = []
+    for day, codes in sorted(days.items()):
+        minutes = {code: sum(claim.lines[i].minutes or 0 for i in indexes) for code, indexes in codes.items()}
+        allocation = allocate(minutes, method=method)
+        allocations.append((day, allocation))
+        for code, indexes in codes.items():
+            keyed = [(f"{i:06d}", claim.lines[i].minutes or 0) for i in indexes]
+            shares, _ = _hand_out(allocation[code], keyed, method.unit_minutes)
+            supported.update((i, shares[f"{i:06d}"]) for i in indexes)
+    return supported, allocations
+
+
+def supported_units(
+    claim: Claim, *, method: str | UnitMethod = "cms", catalog: CodeCatalog = DEFAULT_CATALOG
+) -> tuple[int | None, ...]:
+    """Per line, the units its minutes support (None for a line without minutes or
+    of an untimed or unknown code), in the allocation :func:`allocate` makes."""
+    if not isinstance(claim, Claim):
+        raise InputError([Problem("claim", f"expected a Claim, got {describe(claim)}")], what="argument")
+    chosen = _method(method)
+    timed = {line.code: info.timed for line in claim.lines if (info := catalog.get(line.code)) is not None}
+    supported, _ = _supported_by_line(claim, _day_lines(claim, timed), chosen)
+    return tuple(supported.get(index) for index in range(len(claim.lines)))
+
+
+def _most_units(allocation: Allocation) -> dict[str, int]:
+    """The most units each code may bill in some compliant allocation of the day.
+
+    Under total time, the units left after the whole units go to the largest
+    leftovers; codes whose leftover ties with the last one served may take that
+    unit instead, so each of them may bill it (the day's total still bounds the sum).
+    """
+    method = allocation.method
+    if method.basis == "per-code":
+        return dict(allocation.units)
+    unit = method.unit_minutes
+    owed = allocation.total_units - sum(minutes // unit for _, minutes in allocation.minutes)
+    leftovers = sorted((minutes % unit for _, minutes in allocation.minutes if minutes % unit), reverse=True)
+    if owed <= 0 or not leftovers:
+        return {code: minutes // unit for code, minutes in allocation.minutes}
+    cut = leftovers[min(owed, len(leftovers)) - 1]
+    return {
+        code: minutes // unit + (1 if minutes % unit and minutes % unit >= cut else 0)
+        for code, minutes in allocation.minutes
+    }
+
+
+def _lines_text(indexes: Sequence[int]) -> str:
+    return ("line " if len(indexes) == 1 else "lines ") + ", ".join(str(i) for i in indexes)
+
+
 def check_claim(
     claim: Claim, *, method: str | UnitMethod = "cms", catalog: CodeCatalog = DEFAULT_CATALOG
 ) -> ClaimUnits:
     """The units each line's documented minutes support, and findings where billed units exceed them.
 
     Minutes are pooled per date of service (a line's own date, else the claim's)
-    and per code; a code billed on several lines of one day has its units handed
-    out over those lines by their minutes. A timed line billed in units without
-    minutes gets a ``minutes-missing`` finding: its units cannot be checked.
+    and per code. Billed units are checked per day and code against the most any
+    compliant allocation gives that code (where leftover minutes tie, either code
+    may take the unit), and, under total time, the day's billed timed units
+    against the day's total; so the order of lines never matters. ``supported``
+    on each line is the deterministic allocation of :func:`allocate`. A timed line
+    billed in units without minutes gets a ``minutes-missing`` finding: its units
+    cannot be checked.
     """
     if not isinstance(claim, Claim):
         raise InputError([Problem("claim", f"expected a Claim, got {describe(claim)}")], what="argument")
     chosen = _method(method)
     timed = _timed_flags(((f"$.lines[{i}].code", line.code) for i, line in enumerate(claim.lines)), catalog)
-    days: dict[datetime.date, dict[str, list[int]]] = {}
-    for index, line in enumerate(claim.lines):
-        if timed[line.code] and line.minutes is not None:
-            days.setdefault(claim.line_date(index), {}).setdefault(line.code, []).append(index)
-    supported: dict[int, int] = {}
-    allocations = []
-    for day, codes in sorted(days.items()):
-        minutes = {code: sum(claim.lines[i].minutes or 0 for i in indexes) for code, indexes in codes.items()}
-        allocation = allocate(minutes, method=chosen)
-        allocations.append((day, allocation))
-        for code, indexes in codes.items():
-            keyed = [(f"{i:06d}", claim.lines[i].minutes or 0) for i in indexes]
-            shares, _ = _hand_out(allocation[code], keyed, chosen.unit_minutes)
-            supported.update((i, shares[f"{i:06d}"]) for i in indexes)
-    results = []
-    findings = []
-    for index, line in enumerate(claim.lines):
-        support = supported.get(index)
-        results.append(LineUnits(index, line.code, line.minutes, line.units, support))
-        if support is not None and line.units is not None and line.units > support:
-            findings.append(
-                UnitFinding(
-                    index,
-                    "units-exceed-minutes",
-                    f"line {index} bills {line.units} units of {line.code}; its {line.minutes} documented minutes support {support} under method {chosen.name}",
-                    f"bill {support} units, or document the minutes that support {line.units}",
-                    "151",
+    days = _day_lines(claim, timed)
+    supported, allocations = _supported_by_line(claim, days, chosen)
+    findings: list[tuple[int, UnitFinding]] = []
+    for day, allocation in allocations:
+        most = _most_units(allocation)
+        billed_lines = []
+        for code, indexes in days[day].items():
+            billed = [i for i in indexes if claim.lines[i].units is not None]
+            billed_lines.extend(billed)
+            units = sum(claim.lines[i].units or 0 for i in billed)
+            minutes = sum(claim.lines[i].minutes or 0 for i in indexes)
+            if billed and units > most[code]:
+                findings.append(
+                    (
+                        billed[0],
+                        UnitFinding(
+                            billed[0],
+                            "units-exceed-minutes",
+                            f"{_lines_text(billed)} bill{'s' if len(billed) == 1 else ''} {units} units of {code};"
+                            f" its {minutes} documented minutes that day support at most {most[code]}"
+                            f" under method {chosen.name}",
+                            f"bill at most {most[code]} units, or document the minutes that support {units}",
+                            "151",
+                        ),
+                    )
                 )
-            )
+        if (
+            chosen.basis == "total-time"
+            and billed_lines
+            and not any(f.kind == "units-exceed-minutes" and f.line in billed_lines for _, f in findings)
+        ):
+            units = sum(claim.lines[i].units or 0 for i in billed_lines)
+            if units > allocation.total_units:
+                billed_lines.sort()
+                findings.append(
+                    (
+                        billed_lines[0],
+                        UnitFinding(
+                            billed_lines[0],
+                            "units-exceed-minutes",
+                            f"{_lines_text(billed_lines)} bill {units} timed units in all;"
+                            f" the day's {allocation.total_minutes} timed minutes support {allocation.total_units}"
+                            f" under method {chosen.name}",
+                            f"bill {allocation.total_units} timed units in all for the day",
+                            "151",
+                        ),
+                    )
+                )
+    results = []
+    for index, line in enumerate(claim.lines):
+        results.append(LineUnits(index, line.code, line.minutes, line.units, supported.get(index)))
         if timed[line.code] and line.minutes is None:
             findings.append(
-                UnitFinding(
+                (
                     index,
-                    "minutes-missing",
-                    f"line {index} bills timed code {line.code} without its minutes, so its units cannot be checked",
-                    "document the minutes of direct treatment per code",
-                    None,
+                    UnitFinding(
+                        index,
+                        "minutes-missing",
+                        f"line {index} bills timed code {line.code} without its minutes, so its units cannot be checked",
+                        "document the minutes of direct treatment per code",
+                        None,
+                    ),
                 )
             )
-    return ClaimUnits(chosen, tuple(results), tuple(findings), tuple(allocations))
+    ordered = tuple(finding for _, finding in sorted(findings, key=lambda pair: pair[0]))
+    return ClaimUnits(chosen, tuple(results), ordered, tuple(allocations))

@@ -23,7 +23,7 @@ import attrs
 
 from massagecodes._codes import DEFAULT_CATALOG
 from massagecodes._model import Claim
-from massagecodes.units import CMS, UnitMethod, check_claim
+from massagecodes.units import CMS, UnitMethod, supported_units
 
 Env = tuple[int | None, ...]
 
@@ -91,14 +91,14 @@ class Facts:
 
 
 def _line_units(claim: Claim, method: UnitMethod, catalog: Any) -> tuple[int | None, ...]:
-    """Billed units where a line has them, else the units its minutes support."""
+    """Billed units where a line has them, else the units its minutes support.
+
+    Lines of codes the catalog does not know keep their billed units (None
+    without them): unknown codes are reported by the engine, not guessed at.
+    """
     if all(line.units is not None or line.minutes is None for line in claim.lines):
         return tuple(line.units for line in claim.lines)
-    known = [line for line in claim.lines if line.minutes is not None and line.units is None]
-    if any(catalog.get(line.code) is None for line in known):
-        # Unknown codes cannot be converted; their lines count with their billed units only.
-        return tuple(line.units for line in claim.lines)
-    supported = check_claim(claim, method=method, catalog=catalog).supported
+    supported = supported_units(claim, method=method, catalog=catalog)
     return tuple(line.units if line.units is not None else supported[index] for index, line in enumerate(claim.lines))
 
 
