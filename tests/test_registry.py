@@ -220,6 +220,7 @@ def test_extends_passes_params_to_the_base() -> None:
     [
         ("extends comercial\n", "no ruleset named 'comercial' (did you mean \"commercial\"?)"),
         ('extends commercial ">=2030"\n', "no version of ruleset 'commercial' matches '>=2030'"),
+        ('extends commercial "same region"\n', "MC214: version: expected a version or a constraint"),
         ("extends commercial\ndisable no-such-rule\n", 'the base ruleset has no rule "no-such-rule" to disable'),
         ("extends commercial\n97124 -> WARN\n", "a ruleset that extends another gives each rule an id"),
         ("disable visit-limit\n", "disable needs a base ruleset"),
@@ -228,6 +229,7 @@ def test_extends_passes_params_to_the_base() -> None:
     ids=[
         "unknown-base",
         "no-matching-version",
+        "malformed-version",
         "disable-unknown",
         "bare-rule",
         "disable-without-base",

@@ -254,6 +254,32 @@ def test_history_of_another_patient_is_refused() -> None:
     ]
 
 
+def test_history_minutes_count_as_units() -> None:
+    # Another claim of the same day documents minutes only: its units are the ones its minutes support.
+    claim = make_claim(line("97124", units=6))
+    earlier = make_claim(line("97140", minutes=38))
+    assert fired("total units > 8 -> DENY claim", claim, history=[earlier]) == [("rule-1", "DENY", ())]
+    assert fired("total units > 9 -> DENY claim", claim, history=[earlier]) == []
+
+
+def test_history_after_the_claim_is_refused() -> None:
+    claim = make_claim(line("97124", minutes=30))
+    later = make_claim(line("97124", minutes=30), date_of_service="2025-03-20")
+    same_day = make_claim(line("97124", minutes=30))
+    assert fired("97124 -> WARN", claim, history=[same_day]) == [("rule-1", "WARN", (0,))]
+    with pytest.raises(mc.InputError) as caught:
+        mc.compile_rules("97124 -> WARN").evaluate(claim, history=[same_day, later])
+    assert [p.path for p in caught.value.problems] == ["history[1].lines[0]"]
+
+
+def test_every_line_date_must_be_in_force() -> None:
+    ruleset = mc.compile_rules("effective 2025-01-01 to 2025-03-14\n97124 -> WARN\n")
+    claim = make_claim(line("97124", minutes=30), line("97140", minutes=15, date="2025-03-15"))
+    with pytest.raises(mc.InputError) as caught:
+        ruleset.evaluate(claim)
+    assert [p.path for p in caught.value.problems] == ["$.lines[1].date"]
+
+
 # --------------------------------------------------------------------------- #
 # Actions and outcomes.                                                          #
 # --------------------------------------------------------------------------- #

@@ -236,16 +236,30 @@ class Ruleset:
                 )
         if self.effective is not None:
             start, end = self.effective
-            day = claim.date_of_service
-            if day < start or (end is not None and day > end):
-                span = f"from {start}" + (f" to {end}" if end is not None else "")
-                problems.append(
-                    Problem(
-                        "$.date_of_service",
-                        f"{day} is outside the effective dates of ruleset {self.name} {self.version or ''}".rstrip()
-                        + f" ({span})",
+            span = f"from {start}" + (f" to {end}" if end is not None else "")
+            dated = [("$.date_of_service", claim.date_of_service)]
+            dated += [(f"$.lines[{i}].date", line.date) for i, line in enumerate(claim.lines) if line.date is not None]
+            for path, day in dated:
+                if day < start or (end is not None and day > end):
+                    problems.append(
+                        Problem(
+                            path,
+                            f"{day} is outside the effective dates of ruleset {self.name} {self.version or ''}".rstrip()
+                            + f" ({span})",
+                        )
                     )
-                )
+        if not problems and earlier:
+            last = max(claim.line_date(i) for i in range(len(claim.lines)))
+            for index, item in enumerate(earlier):
+                later = [j for j in range(len(item.lines)) if item.line_date(j) > last]
+                if later:
+                    problems.append(
+                        Problem(
+                            f"history[{index}].lines[{later[0]}]",
+                            "dated after every line of the claim (history is the patient's earlier claims"
+                            " and those of the same dates)",
+                        )
+                    )
         if problems:
             raise InputError(problems, what="evaluation input")
         return claim, earlier
@@ -668,7 +682,12 @@ def _compile_collected(
             own_version.text if isinstance(own_version, Word) else None,
         )
         try:
-            base = resolver(extends.name.text, spec, (*chain, here), params)
+            try:
+                base = resolver(extends.name.text, spec, (*chain, here), params)
+            except InputError as error:  # a malformed version constraint
+                raise RulesetResolutionError(
+                    "; ".join(f"{problem.path}: {problem.message}" for problem in error.problems)
+                ) from None
         except (RulesetNotFoundError, RulesetResolutionError) as error:
             span = extends.span
             line_text = source_lines(text)[span.line - 1] if span.line <= len(text.splitlines()) else ""

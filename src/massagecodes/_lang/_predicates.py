@@ -46,7 +46,10 @@ class Facts:
     """Per-evaluation facts about one claim (and the patient's history)."""
 
     __slots__ = (
+        "_catalog",
+        "_history_units",
         "_lines_cache",
+        "_method",
         "by_code",
         "claim",
         "codes",
@@ -76,6 +79,16 @@ class Facts:
         )
         self.units = _line_units(claim, method, catalog)
         self._lines_cache: dict[frozenset[str], tuple[int, ...]] = {}
+        self._method = method
+        self._catalog = catalog
+        self._history_units: tuple[tuple[int | None, ...], ...] | None = None
+
+    @property
+    def history_units(self) -> tuple[tuple[int | None, ...], ...]:
+        """Per history claim, each line's units as for this claim (billed, else from minutes)."""
+        if self._history_units is None:
+            self._history_units = tuple(_line_units(earlier, self._method, self._catalog) for earlier in self.history)
+        return self._history_units
 
     def lines_with(self, codes: frozenset[str]) -> tuple[int, ...]:
         """The indexes of the lines whose code is in ``codes``, in claim order."""
@@ -601,11 +614,11 @@ class TotalPred(Predicate):
         for index, amount in enumerate(table):
             totals[facts.dates[index]] = totals.get(facts.dates[index], 0) + (amount or 0)
         # The patient's other claims on the same dates count too ("per patient per day").
-        for earlier in facts.history:
+        for earlier, earlier_units in zip(facts.history, facts.history_units, strict=True):
             for index, line in enumerate(earlier.lines):
                 day = earlier.line_date(index)
                 if day in totals:
-                    amount = line.minutes if self.measure == "minutes" else line.units
+                    amount = line.minutes if self.measure == "minutes" else earlier_units[index]
                     totals[day] += amount or 0
         held = any(_OPS[self.op](total, self.value) for total in totals.values())
         ctx.note(self.text, held, "; ".join(f"{day}: {total}" for day, total in sorted(totals.items())))
