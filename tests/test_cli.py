@@ -421,3 +421,46 @@ def test_eval_progress_only_on_a_terminal(tmp_path: Path) -> None:
     piped = io.StringIO()
     main(["eval", "--ruleset", "commercial", "--format", "jsonl", str(claims)], out=io.StringIO(), err=piped)
     assert piped.getvalue() == "60 evaluated, 0 rejected, 0 denied\n"
+
+
+def test_fmt_never_truncates_and_goes_on_past_a_bad_file(tmp_path: Path) -> None:
+    bad = tmp_path / "a.rules"
+    bad.write_text('# my policy\ntitle "\\ud800"\n97124 -> DENY\n')
+    latin = tmp_path / "b.rules"
+    latin.write_bytes(b"# caf\xe9\n97124 -> WARN\n")
+    messy = tmp_path / "c.rules"
+    messy.write_text("97124   ->  WARN\n")
+    before = bad.read_bytes()
+    code, out, err = run("fmt", str(tmp_path))
+    assert code == 2
+    assert out == f"reformatted {messy}\n"
+    assert "MC110" in err
+    assert "b.rules: the file is not UTF-8 text (byte 5)" in err
+    assert bad.read_bytes() == before
+    assert messy.read_text() == "97124 -> WARN\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.rules", "b.rules", "c.rules"]
+
+
+def test_check_goes_on_past_an_unreadable_file(tmp_path: Path) -> None:
+    (tmp_path / "a.rules").write_bytes(b"# caf\xe9\n97124 -> WARN\n")
+    (tmp_path / "b.rules").write_text("97124 -> DENNY\n")
+    code, out, err = run("check", str(tmp_path))
+    assert code == 2
+    assert "MC10" in out
+    assert "b.rules" in out
+    assert "a.rules: the file is not UTF-8 text" in err
+
+
+def test_only_ascii_digits_are_numbers() -> None:
+    code, _, err = run("units", "97112=\u00b2")
+    assert code == 2
+    assert "expected CODE=MINUTES such as 97112=24" in err
+
+
+def test_deeply_nested_claims_are_rejected(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    for argv in (["eval", "--ruleset", "commercial", str(deep)], ["explain", "--ruleset", "commercial", str(deep)]):
+        code, _, err = run(*argv)
+        assert code == 2, argv
+        assert "nested too deeply" in err

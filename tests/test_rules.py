@@ -214,6 +214,24 @@ def test_line_pieces_bind_the_lines_they_test() -> None:
     assert fired("minutes of 97124 >= 8 -> DENY", claim) == [("rule-1", "DENY", (2,))]
 
 
+@pytest.mark.parametrize(
+    ("rules", "codes", "expected"),
+    [
+        ("97124 OR 97140 -> DENY", ["97124"], [(0,)]),
+        ("97124 OR 97140 -> DENY", ["97140"], [(0,)]),
+        ("97124 OR 97140 -> DENY", ["97124", "97140"], [(0, 1)]),
+        ("(97124 AND 97140 SAME region) OR (97124 AND 97530 SAME region) -> DENY", ["97124", "97140"], [(1,)]),
+        ("(97124 AND 97140 SAME region) OR (97124 AND 97530 SAME region) -> DENY", ["97124", "97530"], [(1,)]),
+        ("(97124 AND 97140 SAME region) OR (97124 AND 97530 SAME region) -> DENY", ["97124", "97110"], []),
+    ],
+)
+def test_default_target_is_the_last_code_term_of_the_branch_that_held(
+    rules: str, codes: list[str], expected: list[tuple[int, ...]]
+) -> None:
+    claim = make_claim(*(line(code, minutes=20, region="lumbar") for code in codes))
+    assert [lines for _, _, lines in fired(rules, claim)] == expected
+
+
 def test_bound_line_is_the_one_tested() -> None:
     claim = make_claim(line("97140", minutes=15, modifiers=["59"]), line("97140", minutes=15))
     assert fired("97140 AND NOT modifier 59 on 97140 -> DENY", claim) == [("rule-1", "DENY", (1,))]
@@ -571,3 +589,31 @@ def test_format_round_trip_on_shipped_rulesets(path: Path) -> None:
     assert [line for line in text.splitlines() if line.lstrip().startswith("#")] == [
         line for line in formatted.splitlines() if line.lstrip().startswith("#")
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("charges this year > 0.0000001 -> WARN claim\n", "> 0.0000001"),
+        (
+            '97124 -> WARN\ntest "x"\n  claim {"a": 1.0e22, "b": [1.5, -2, 3.0E-5]}\n  expect no findings\nend\n',
+            '"a": 1.0e+22',
+        ),
+    ],
+    ids=["small-decimal", "json-exponents"],
+)
+def test_format_keeps_numbers_the_grammar_reads(text: str, shown: str) -> None:
+    from massagecodes._lang._parse import parse
+
+    formatted = mc.format_rules(text)
+    assert shown in formatted
+    assert parse(formatted) == parse(text)
+    assert mc.format_rules(formatted) == formatted
+
+
+def test_lone_surrogates_are_refused() -> None:
+    with pytest.raises(mc.RulesSyntaxError, match="MC110: this string has a \\\\u escape of a lone surrogate"):
+        mc.compile_rules('title "\\ud800"\n97124 -> WARN\n')
+    with pytest.raises(mc.RulesSyntaxError, match="2:17: error MC110: a lone surrogate"):
+        mc.compile_rules("# x\n97124 -> WARN # \ud800\n")
+    assert mc.compile_rules('title "\\ud83d\\ude00"\n97124 -> WARN\n').title == "\U0001f600"

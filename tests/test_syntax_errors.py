@@ -335,6 +335,18 @@ CASES = [
         id="duplicate-rule-id",
     ),
     pytest.param(
+        "rule rule-2\n  97140 -> WARN\nend\n97124 -> DENY\n",
+        SEMANTIC,
+        [
+            "policy.rules: 1 error",
+            'policy.rules:4:1: error MC204: this rule\'s automatic id "rule-2" is already the id of the rule at line 1;'
+            " give one of them another id",
+            " 4 | 97124 -> DENY",
+            "   | ^^^^^^^^^^^^^",
+        ],
+        id="automatic-id-taken",
+    ),
+    pytest.param(
         "minutes of 97124 >= 2025-01-01 -> WARN\n",
         SEMANTIC,
         [

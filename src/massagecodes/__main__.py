@@ -20,7 +20,7 @@ from massagecodes._lang._analysis import analyse
 from massagecodes._lang._parse import parse
 from massagecodes._model import Claim
 from massagecodes._registry import available_rulesets, load_ruleset
-from massagecodes._ruleset import Result, Ruleset, RuleTestOutcome, format_rules, load_rules
+from massagecodes._ruleset import Result, Ruleset, RuleTestOutcome, format_rules, load_rules, read_rules_file
 from massagecodes.errors import Diagnostic, InputError, MassagecodesError, Problem, RulesError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -187,7 +187,7 @@ def _pairs(words: Sequence[str]) -> dict[str, int]:
     problems = []
     for position, word in enumerate(words, start=1):
         code, sep, minutes = word.partition("=")
-        if not sep or not minutes.isdigit():
+        if not sep or not (minutes.isascii() and minutes.isdigit()):
             problems.append(Problem(f"argument {position}", f"expected CODE=MINUTES such as 97112=24, got {word!r}"))
         elif code in pairs:
             problems.append(Problem(f"argument {position}", f"code {code} is given twice"))
@@ -279,7 +279,7 @@ def _params(words: Sequence[str]) -> dict[str, object]:
         if not sep or not name:
             problems.append(Problem("--param", f"expected NAME=VALUE, got {word!r}"))
             continue
-        params[name.removeprefix("$")] = int(value) if value.isdigit() else value
+        params[name.removeprefix("$")] = int(value) if value.isascii() and value.isdigit() else value
     if problems:
         raise InputError(problems, what="arguments")
     return params
@@ -390,13 +390,35 @@ def _ruleset(spec: str, *, directories: Sequence[Path] = (), params: dict[str, o
     return load_ruleset(name, f"=={version}" if version else None, directories=directories, params=params)
 
 
-def _fmt(args: argparse.Namespace, out: TextIO) -> int:
+def _write_replacing(path: Path, text: str) -> None:
+    """Write ``text`` to a new file beside ``path``, then rename it over ``path``:
+    an error part-way never leaves the original truncated."""
+    import tempfile
+
+    data = text.encode("utf-8")
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, path.stat().st_mode & 0o7777)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _fmt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import difflib
 
     changed = []
+    failures: list[MassagecodesError] = []
     for path in _rules_files(args.paths):
-        text = path.read_text(encoding="utf-8")
-        formatted = format_rules(text, source=str(path))
+        try:
+            text = read_rules_file(path)
+            formatted = format_rules(text, source=str(path))
+        except MassagecodesError as error:  # report it and go on with the other files
+            failures.append(error)
+            continue
         if formatted == text:
             continue
         changed.append(path)
@@ -409,22 +431,31 @@ def _fmt(args: argparse.Namespace, out: TextIO) -> int:
         elif args.check:
             out.write(f"would reformat {path}\n")
         else:
-            path.write_text(formatted, encoding="utf-8")
+            _write_replacing(path, formatted)
             out.write(f"reformatted {path}\n")
+    if failures:
+        for failure in failures:
+            err.write(f"massagecodes: {failure}\n")
+        return EXIT_INPUT
     if args.check or args.diff:
         return EXIT_FINDINGS if changed else EXIT_OK
     return EXIT_OK
 
 
-def _check(args: argparse.Namespace, out: TextIO) -> int:
+def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     diagnostics: list[Diagnostic] = []
+    unreadable: list[InputError] = []
     for path in _rules_files(args.paths):
+        try:
+            text = read_rules_file(path)
+        except InputError as error:  # report it and go on with the other files
+            unreadable.append(error)
+            continue
         try:
             ruleset = load_rules(path, directories=[path.parent])
         except RulesError as error:
             diagnostics.extend(error.diagnostics)
             continue
-        text = path.read_text(encoding="utf-8")
         diagnostics.extend(analyse(parse(text, source=str(path)), ruleset, source=str(path), text=text))
     errors = [d for d in diagnostics if d.severity == "error"]
     warnings = [d for d in diagnostics if d.severity != "error"]
@@ -438,6 +469,10 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
             painted = _paint(label, "31" if diagnostic.severity == "error" else "33", out)
             out.write(head.replace(label, painted, 1) + "\n" + rest + "\n")
         out.write(f"{len(errors)} errors, {len(warnings)} warnings\n")
+    for failure in unreadable:
+        err.write(f"massagecodes: {failure}\n")
+    if unreadable:
+        return EXIT_INPUT
     return EXIT_FINDINGS if errors or (args.strict and warnings) else EXIT_OK
 
 
@@ -581,6 +616,9 @@ def _claims_in(where: str, text: str) -> Iterator[tuple[str, Claim | InputError]
             ),
         )
         return
+    except RecursionError:
+        yield where, InputError([Problem("$", "malformed JSON: nested too deeply")], what="claim")
+        return
     items = data if isinstance(data, list) else [data]
     for index, item in enumerate(items):
         label = f"{where}[{index}]" if isinstance(data, list) else where
@@ -663,8 +701,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         return int(exit_.code or 0)
     commands: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
         "units": _units,
-        "check": _check,
-        "fmt": _fmt,
+        "check": lambda args, stdout: _check(args, stdout, err),
+        "fmt": lambda args, stdout: _fmt(args, stdout, err),
         "eval": lambda args, stdout: _eval(args, stdout, err),
         "explain": _explain,
         "test": _test,

@@ -189,7 +189,11 @@ def suggest_code(code: str, known: Iterable[str]) -> str | None:
         return None
 
     def nearness(candidate: str) -> int:
-        return abs(int(candidate) - int(code)) if candidate.isdigit() and code.isdigit() else 0
+        return (
+            abs(int(candidate) - int(code))
+            if (candidate + code).isascii() and candidate.isdigit() and code.isdigit()
+            else 0
+        )
 
     close = [candidate for candidate in known if typo_distance(candidate) is not None]
     return min(close, key=lambda candidate: (nearness(candidate), candidate)) if close else None

@@ -168,7 +168,7 @@ def _specifier(version: str | None) -> SpecifierSet | None:
     if version is None:
         return None
     text = version.strip()
-    if text and text[0].isdigit():
+    if text and text[0] in "0123456789":
         text = "==" + text
     try:
         return SpecifierSet(text)

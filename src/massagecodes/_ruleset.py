@@ -746,16 +746,8 @@ def format_rules(text: str, *, source: str = "<rules>") -> str:
     return format_text(text, parse(text, source=source))
 
 
-def load_rules(
-    path: str | os.PathLike[str],
-    *,
-    params: Mapping[str, object] | None = None,
-    directories: Sequence[str | os.PathLike[str]] = (),
-) -> Ruleset:
-    """Read and compile a ``.rules`` file (UTF-8, at most 16 MiB); tables it imports
-    are read from the same folder. A base it ``extends`` is looked for in
-    ``directories`` as well as among the shipped and installed rulesets."""
-    location = Path(path)
+def read_rules_file(location: Path) -> str:
+    """The text of a ``.rules`` file: UTF-8, at most ``MAX_SOURCE_BYTES``; InputError otherwise."""
     try:
         with location.open("rb") as handle:
             data = handle.read(MAX_SOURCE_BYTES + 1)
@@ -768,11 +760,24 @@ def load_rules(
             [Problem(str(location), f"the file is larger than {MAX_SOURCE_BYTES} bytes")], what="rules file"
         )
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise InputError(
             [Problem(str(location), f"the file is not UTF-8 text (byte {error.start})")], what="rules file"
         ) from None
+
+
+def load_rules(
+    path: str | os.PathLike[str],
+    *,
+    params: Mapping[str, object] | None = None,
+    directories: Sequence[str | os.PathLike[str]] = (),
+) -> Ruleset:
+    """Read and compile a ``.rules`` file (UTF-8, at most 16 MiB); tables it imports
+    are read from the same folder. A base it ``extends`` is looked for in
+    ``directories`` as well as among the shipped and installed rulesets."""
+    location = Path(path)
+    text = read_rules_file(location)
     resolver = None
     if directories:
         from massagecodes._registry import directory_resolver

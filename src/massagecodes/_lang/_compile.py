@@ -53,15 +53,23 @@ _PROVIDER_FIELDS = ("license", "npi", "taxonomy")
 @attrs.frozen
 class Target:
     """The lines an action names: those bound to ``slots`` whose code is in ``codes``,
-    or the whole claim."""
+    or the whole claim. With ``last``, only the last of ``slots`` that the match
+    bound (the default target: the last code term, in whichever ``OR`` branch held)."""
 
     claim: bool
     slots: tuple[int, ...] = ()
     codes: frozenset[str] = frozenset()
+    last: bool = False
 
     def lines(self, facts: p.Facts, env: p.Env) -> tuple[int, ...]:
         if self.claim:
             return tuple(sorted({index for index in env if index is not None}))
+        if self.last:
+            for slot in reversed(self.slots):
+                index = env[slot]
+                if index is not None:
+                    return (index,)
+            return ()
         if len(self.slots) == 1:  # the common case, without building a set
             index = env[self.slots[0]]
             return (index,) if index is not None and facts.codes[index] in self.codes else ()
@@ -813,6 +821,14 @@ class _Compiler:
             ids[rule_id] = rule.id.span
         else:
             rule_id = f"rule-{order + 1}"
+            if rule_id in ids:
+                self.error(
+                    "MC204",
+                    f'this rule\'s automatic id "{rule_id}" is already the id of the rule at line {ids[rule_id].line};'
+                    " give one of them another id",
+                    rule.span,
+                )
+            ids[rule_id] = rule.span
         scope = _Scope()
         self.unset = set()
         before = len(self.diagnostics)
@@ -872,7 +888,16 @@ class _Compiler:
                 )
             return Target(False, slots, codes)
 
-        default = Target(False, (positives[-1][0],), positives[-1][1]) if positives else Target(True)
+        default = (
+            Target(
+                False,
+                tuple(slot for slot, _ in positives),
+                frozenset().union(*(codes for _, codes in positives)),
+                last=len(positives) > 1,
+            )
+            if positives
+            else Target(True)
+        )
         if action.kind == "REQUIRE":
             requirement = action.requirement
             assert requirement is not None

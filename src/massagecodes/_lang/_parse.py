@@ -418,6 +418,18 @@ def parse(text: str, *, source: str = "<rules>") -> ast.Document:
         raise RulesSyntaxError(
             [_diagnostic(source, "", "MC109", f"the text is larger than {MAX_SOURCE_BYTES} bytes", 1, 1, 1)]
         )
+    lone = _SURROGATE.search(text)
+    if lone is not None:
+        line = text.count("\n", 0, lone.start()) + 1
+        column = lone.start() - (text.rfind("\n", 0, lone.start()) + 1) + 1
+        shown = _SURROGATE.sub("\ufffd", text)
+        raise RulesSyntaxError(
+            [
+                _diagnostic(
+                    source, shown, "MC110", "a lone surrogate, which is not a character of UTF-8 text", line, column, 1
+                )
+            ]
+        )
     try:
         document = _parser().parse(text)
     except _TooDeepError as deep:
@@ -565,9 +577,14 @@ def _string(token: Token) -> str:
             token, 'this string has an escape that is not one of \\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX'
         ) from None
     assert isinstance(value, str)
+    if _SURROGATE.search(value):
+        raise _BadStringError(
+            token, "this string has a \\u escape of a lone surrogate (\\ud800-\\udfff), which is not a character"
+        )
     return value
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_NUMBER_DIGITS = 15
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+from decimal import Decimal
 
 from massagecodes._lang import _ast as ast
 from massagecodes._lang._parse import keyword_names, split_comment
@@ -22,6 +23,8 @@ def value_text(value: ast.Value) -> str:
         return f"${value.value}"
     if isinstance(value.value, datetime.date):
         return value.value.isoformat()
+    if isinstance(value.value, Decimal):
+        return format(value.value, "f")  # never an exponent, which the grammar does not read
     return str(value.value)
 
 
@@ -185,6 +188,17 @@ def rule_text(rule: ast.Rule) -> str:
 
 
 def _inline(value: object) -> str:
+    """JSON as the grammar reads it: a fraction or exponent always has its dot (1.0e+22)."""
+    if isinstance(value, float):
+        text = repr(value)
+        if "." not in text:
+            mantissa, _, exponent = text.partition("e")
+            text = f"{mantissa}.0" + (f"e{exponent}" if exponent else "")
+        return text
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{string(str(key))}: {_inline(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_inline(item) for item in value) + "]"
     return json.dumps(value, ensure_ascii=False)
 
 

@@ -42,7 +42,7 @@ def _day(text: str) -> int:
     text = text.strip()
     if text in ("", "*"):
         return _NO_DATE
-    if len(text) == 8 and text.isdigit():
+    if len(text) == 8 and text.isascii() and text.isdigit():
         return datetime.date(int(text[:4]), int(text[4:6]), int(text[6:])).toordinal()
     return datetime.date.fromisoformat(text).toordinal()
 
@@ -251,7 +251,7 @@ def load_mue(data: bytes, *, file: str, source: str, digest: str) -> MueTable:
             )
         code = row[0].strip()
         units_text, indicator_text = row[1].strip(), row[2].strip()[:1]
-        if not units_text.isdigit():
+        if not (units_text.isascii() and units_text.isdigit()):
             raise _error(source, file, number, f"the units {units_text!r} are not a whole number")
         if indicator_text not in ("1", "2", "3"):
             raise _error(source, file, number, "the adjudication indicator is 1, 2 or 3")
