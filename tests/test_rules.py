@@ -617,3 +617,11 @@ def test_lone_surrogates_are_refused() -> None:
     with pytest.raises(mc.RulesSyntaxError, match="2:17: error MC110: a lone surrogate"):
         mc.compile_rules("# x\n97124 -> WARN # \ud800\n")
     assert mc.compile_rules('title "\\ud83d\\ude00"\n97124 -> WARN\n').title == "\U0001f600"
+
+
+def test_values_that_start_with_digits_are_names() -> None:
+    # Taxonomy codes (225700000X) and names such as 3M need no quotes.
+    claim = make_claim(MASSAGE, provider={"npi": "1234567893", "license": "LMT", "taxonomy": "225700000X"})
+    assert fired("provider taxonomy is 225700000X -> WARN claim", claim) == [("rule-1", "WARN", ())]
+    assert fired("payer name is 3M -> WARN claim", claim) == []
+    assert fired("units of 97124 > 1 -> WARN", claim) == [("rule-1", "WARN", (0,))]
