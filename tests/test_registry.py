@@ -8,7 +8,9 @@ import os
 import re
 import subprocess
 import venv
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -108,6 +110,32 @@ def test_bad_arguments() -> None:
     with pytest.raises(mc.InputError) as caught:
         mc.load_ruleset("", 2025, on="2025-01-01", params=[1])  # type: ignore[arg-type]
     assert [p.path for p in caught.value.problems] == ["name", "version", "on", "params"]
+
+
+UNTYPED: Any = mc  # called as untyped code would
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: UNTYPED.load_ruleset("commercial", directories="rulesets"),
+            'directories: expected a list of folders, got "rulesets"',
+        ),
+        (
+            lambda: UNTYPED.load_ruleset("commercial", directories=[None]),
+            "directories[0]: expected a folder path, got null",
+        ),
+        (lambda: UNTYPED.available_rulesets(directories=5), "directories: expected a list of folders, got 5"),
+        (lambda: UNTYPED.compile_rules("97124 -> WARN", directory=123), "directory: expected a folder path, got 123"),
+        (lambda: UNTYPED.load_rules(123), "path: expected a file path, got 123"),
+    ],
+    ids=["directories-str", "directory-none", "directories-int", "directory-int", "path-int"],
+)
+def test_bad_paths_are_input_errors(call: Callable[[], object], message: str) -> None:
+    with pytest.raises(mc.InputError) as caught:
+        call()
+    assert message in str(caught.value)
 
 
 # --------------------------------------------------------------------------- #

@@ -89,7 +89,15 @@ def _entry_point_folders() -> Iterator[tuple[str, Traversable]]:
 def _folders(directories: Sequence[str | os.PathLike[str]], *, entry_points: bool) -> list[tuple[str, Traversable]]:
     folders: list[tuple[str, Traversable]] = [("shipped", _resources.data_dir("rulesets"))]
     problems = []
-    for directory in directories:
+    if isinstance(directories, str | bytes | os.PathLike) or not isinstance(directories, Iterable):
+        raise InputError(
+            [Problem("directories", f"expected a list of folders, got {describe(directories)}")], what="argument"
+        )
+    given: Iterable[object] = directories  # untyped callers may pass anything
+    for index, directory in enumerate(given):
+        if not isinstance(directory, str | os.PathLike):
+            problems.append(Problem(f"directories[{index}]", f"expected a folder path, got {describe(directory)}"))
+            continue
         path = Path(directory)
         if not path.is_dir():
             problems.append(Problem(f"directories[{describe(str(path))}]", "is not a folder"))

@@ -546,6 +546,8 @@ def compile_rules(
             [Problem("params", f"expected a mapping of parameter names to values, got {describe(params)}")],
             what="argument",
         )
+    if directory is not None and not isinstance(directory, str | os.PathLike):
+        raise InputError([Problem("directory", f"expected a folder path, got {describe(directory)}")], what="argument")
     files = _folder_reader(Path(directory)) if directory is not None else None
     return _compile(text, source=source, params=dict(params or {}), resolver=resolver, chain=(), files=files)
 
@@ -776,6 +778,8 @@ def load_rules(
     """Read and compile a ``.rules`` file (UTF-8, at most 16 MiB); tables it imports
     are read from the same folder. A base it ``extends`` is looked for in
     ``directories`` as well as among the shipped and installed rulesets."""
+    if not isinstance(path, str | os.PathLike):
+        raise InputError([Problem("path", f"expected a file path, got {describe(path)}")], what="argument")
     location = Path(path)
     text = read_rules_file(location)
     resolver = None
