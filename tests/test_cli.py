@@ -464,3 +464,9 @@ def test_deeply_nested_claims_are_rejected(tmp_path: Path) -> None:
         code, _, err = run(*argv)
         assert code == 2, argv
         assert "nested too deeply" in err
+
+
+def test_a_code_named_only_by_a_requirement_is_used(tmp_path: Path) -> None:
+    rules = tmp_path / "r.rules"
+    rules.write_text("code 97124 timed\ncode 97110 timed\n97124 -> REQUIRE modifier GP on 97110\n")
+    assert run("check", "--strict", str(rules)) == (0, "0 errors, 0 warnings\n", "")

@@ -625,3 +625,25 @@ def test_values_that_start_with_digits_are_names() -> None:
     assert fired("provider taxonomy is 225700000X -> WARN claim", claim) == [("rule-1", "WARN", ())]
     assert fired("payer name is 3M -> WARN claim", claim) == []
     assert fired("units of 97124 > 1 -> WARN", claim) == [("rule-1", "WARN", (0,))]
+
+
+@pytest.mark.parametrize(
+    ("rules", "modifiers", "expected"),
+    [
+        # With no code term, the claim's lines are the ones a modifier is required on or excused by.
+        ("payer kind is commercial -> REQUIRE modifier GP", [["GP"], []], [((1,), False)]),
+        ("payer kind is commercial -> REQUIRE modifier GP", [["GP"], ["GP"]], []),
+        ("payer kind is commercial -> DENY unless modifier 59", [["59"], ["59"]], []),
+        ("payer kind is commercial -> DENY unless modifier 59", [["59"], []], [((), True)]),
+        # A required modifier names the lines that lack it.
+        ("97124 -> REQUIRE modifier GP on 97140", [[], []], [((1,), False)]),
+    ],
+)
+def test_claim_level_modifier_requirements_look_at_every_line(
+    rules: str, modifiers: list[list[str]], expected: list[tuple[tuple[int, ...], bool]]
+) -> None:
+    claim = make_claim(
+        line("97124", minutes=20, modifiers=modifiers[0]), line("97140", minutes=20, modifiers=modifiers[1])
+    )
+    findings = mc.compile_rules(rules).evaluate(claim).findings
+    assert [(f.lines, f.claim_level) for f in findings] == expected

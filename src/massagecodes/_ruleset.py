@@ -465,8 +465,12 @@ def _apply(rule: CompiledRule, ctx: p.Context) -> Finding | None:
             targets = target.lines(facts, env)
             if not targets:
                 continue
+        # A claim-level action whose condition binds no line looks at every line
+        # (for REQUIRE modifier and unless modifier): "the claim's lines".
+        scope = targets if targets or not target.claim else tuple(range(len(facts.codes)))
+        line_finding = False
         if rule.requirement is not None:
-            ctx.targets = targets
+            ctx.targets = scope
             bound = tuple(sorted({index for index in env if index is not None}))
             missing = rule.requirement.missing(ctx, env, bound)
             if ctx.trace is not None:
@@ -478,8 +482,9 @@ def _apply(rule: CompiledRule, ctx: p.Context) -> Finding | None:
                 continue
             if rule.requirement.kind == "modifier":
                 targets = missing
+                line_finding = True  # the lines that lack the modifier
         if rule.unless is not None:
-            ctx.targets = targets
+            ctx.targets = targets if line_finding else scope
             ctx.depth += 1
             if tracing:
                 ctx.note("unless", None, f"exceptions for {_lines(targets) if targets else 'the claim'}")
@@ -490,7 +495,7 @@ def _apply(rule: CompiledRule, ctx: p.Context) -> Finding | None:
                     ctx.note("unless", None, "an exception applies: no finding for this match")
                 continue
         matched = True
-        claim_level = claim_level or rule.target.claim
+        claim_level = claim_level or (rule.target.claim and not line_finding)
         lines.update(targets)
         if rule.into is not None:
             related.update(rule.into.lines(facts, env))

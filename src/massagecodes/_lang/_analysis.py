@@ -115,7 +115,8 @@ def analyse(document: ast.Document, compiled: _Symbols, *, source: str, text: st
             if node is not None:
                 for ref in _code_refs(node):
                     used.update(word.text for word in ref.names)
-        for word in (rule.action.target, rule.action.into):
+        requirement = rule.action.requirement
+        for word in (rule.action.target, rule.action.into, requirement.target if requirement is not None else None):
             if word is not None:
                 used.add(word.text)
     groups = dict(compiled.groups)
