@@ -347,6 +347,18 @@ CASES = [
         id="automatic-id-taken",
     ),
     pytest.param(
+        "97124 AND NOT 97140 SAME region -> DENY\n",
+        SEMANTIC,
+        [
+            "policy.rules: 1 error",
+            "policy.rules:1:21: error MC211: SAME region would never hold: codes under NOT, or in only some branches"
+            " of an OR, bind no line to compare",
+            " 1 | 97124 AND NOT 97140 SAME region -> DENY",
+            "   |                     ^^^^^^^^^^^",
+        ],
+        id="relation-over-not",
+    ),
+    pytest.param(
         "minutes of 97124 >= 2025-01-01 -> WARN\n",
         SEMANTIC,
         [

@@ -268,6 +268,7 @@ class _Compiler:
         self.unset: set[str] = set()
         self.texts: dict[int, str] = {}  # condition texts by node, printed once each
         self.resolved: dict[ast.CodeRef, frozenset[str] | None] = {}
+        self.min_bound: dict[int, int] = {}  # lines a condition binds at least, by node
 
     # ---- diagnostics
     def error(self, code: str, message: str, span: ast.Span, hint: str | None = None) -> None:
@@ -586,6 +587,27 @@ class _Compiler:
     def condition(
         self, node: ast.Condition, scope: _Scope, *, positive: bool = True, in_unless: bool = False
     ) -> p.Predicate:
+        before = len(scope.terms)
+        predicate = self._condition(node, scope, positive=positive, in_unless=in_unless)
+        self.min_bound[id(node)] = self._min_bound(node, scope, before)
+        return predicate
+
+    def _min_bound(self, node: ast.Condition, scope: _Scope, before: int) -> int:
+        """How many lines ``node`` binds at least, whenever it holds: what SAME and
+        DIFFERENT can compare (nothing under NOT; the fewest of the OR branches)."""
+        if isinstance(node, ast.Not):
+            return 0
+        if isinstance(node, ast.Paren):
+            return self.min_bound[id(node.item)]
+        if isinstance(node, ast.Or):
+            return min(self.min_bound[id(item)] for item in node.items)
+        if isinstance(node, ast.And):
+            return sum(self.min_bound[id(item)] for item in node.items)
+        return len(scope.terms) - before  # a code term, or a line predicate that binds its line
+
+    def _condition(
+        self, node: ast.Condition, scope: _Scope, *, positive: bool = True, in_unless: bool = False
+    ) -> p.Predicate:
         text = condition_text(node, self.texts)
         if isinstance(node, ast.CodeTerm):
             codes = self.codes_of(node.ref) or frozenset()
@@ -605,11 +627,16 @@ class _Compiler:
             items = [self.condition(item, scope, positive=positive, in_unless=in_unless) for item in node.items]
             slots = tuple(range(before, len(scope.terms)))
             relations = []
+            bound = sum(self.min_bound[id(item)] for item in node.items)
             for relation in node.relations:
+                name = f"{'SAME' if relation.same else 'DIFFERENT'} {relation.aspect}"
                 if len(slots) < 2:
+                    self.error("MC211", f"{name} compares the lines of two or more codes joined by AND", relation.span)
+                elif bound < 2:
                     self.error(
                         "MC211",
-                        f"{'SAME' if relation.same else 'DIFFERENT'} {relation.aspect} compares the lines of two or more codes joined by AND",
+                        f"{name} would never hold: codes under NOT, or in only some branches of an OR,"
+                        " bind no line to compare",
                         relation.span,
                     )
                 relations.append(
