@@ -520,8 +520,8 @@ def test_predicates_are_frozen_callables_with_readable_repr() -> None:
     ruleset = mc.compile_rules(DESIGN)
     condition = ruleset.rules[0].condition
     assert repr(condition) == (
-        "AllOf(items=(CodeTermPred(slot=0, codes=frozenset({'97124'}), text='97124', after=None), "
-        "CodeTermPred(slot=1, codes=frozenset({'97140'}), text='97140', after=None)), "
+        "AllOf(items=(CodeTermPred(slot=0, codes=frozenset({'97124'}), text='97124', after=None, own=None), "
+        "CodeTermPred(slot=1, codes=frozenset({'97140'}), text='97140', after=None, own=None)), "
         "relations=(Relation(same=True, aspect='region', slots=(0, 1), text='SAME region'),), "
         "text='97124 AND 97140 SAME region')"
     )
@@ -647,3 +647,20 @@ def test_claim_level_modifier_requirements_look_at_every_line(
     )
     findings = mc.compile_rules(rules).evaluate(claim).findings
     assert [(f.lines, f.claim_level) for f in findings] == expected
+
+
+@pytest.mark.parametrize(
+    ("rules", "codes", "expected"),
+    [
+        ("97124 AND NOT 97124 -> WARN", ["97124"], []),
+        ("any of 97124, 97140 AND NOT 97140 -> WARN", ["97140"], []),
+        ("any of 97124, 97140 AND NOT 97140 -> WARN", ["97124"], [(0,)]),
+        ("NOT 97140 AND any of 97124, 97140 -> WARN", ["97140"], []),
+        ("97124 AND NOT (97124 AND 97124 SAME region) -> WARN", ["97124"], [(0,)]),
+        ("97124 AND NOT (97124 AND 97124 SAME region) -> WARN", ["97124", "97124"], []),
+        ("97124 AND NOT modifier 59 on 97124 -> WARN", ["97124"], [(0,)]),
+    ],
+)
+def test_not_means_no_such_line_at_all(rules: str, codes: list[str], expected: list[tuple[int, ...]]) -> None:
+    claim = make_claim(*(line(code, minutes=20, region="lumbar") for code in codes))
+    assert [lines for _, _, lines in fired(rules, claim)] == expected

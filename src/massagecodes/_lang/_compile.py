@@ -215,6 +215,17 @@ class Compiled:
     document: ast.Document = attrs.field(eq=False, repr=False)
 
 
+def _code_terms(node: ast.Condition) -> int:
+    """How many code terms ``node`` has (the slots it takes under NOT)."""
+    if isinstance(node, ast.CodeTerm):
+        return 1
+    if isinstance(node, ast.Not | ast.Paren):
+        return _code_terms(node.item)
+    if isinstance(node, ast.And | ast.Or):
+        return sum(_code_terms(item) for item in node.items)
+    return 0
+
+
 class _Scope:
     """The code terms of one rule: slots, and which slot binds which codes."""
 
@@ -269,6 +280,7 @@ class _Compiler:
         self.texts: dict[int, str] = {}  # condition texts by node, printed once each
         self.resolved: dict[ast.CodeRef, frozenset[str] | None] = {}
         self.min_bound: dict[int, int] = {}  # lines a condition binds at least, by node
+        self.negated: list[tuple[int, int]] = []  # slots of each NOT being compiled, innermost last
 
     # ---- diagnostics
     def error(self, code: str, message: str, span: ast.Span, hint: str | None = None) -> None:
@@ -611,13 +623,21 @@ class _Compiler:
         text = condition_text(node, self.texts)
         if isinstance(node, ast.CodeTerm):
             codes = self.codes_of(node.ref) or frozenset()
-            # Two terms for the same codes match a pair of lines once, not in both orders.
-            earlier = [slot for slot, term, _ in scope.terms if term == codes]
-            return p.CodeTermPred(scope.add(codes, positive), codes, text, earlier[-1] if earlier else None)
+            # Two terms for the same codes match a pair of lines once, not in both orders
+            # (under NOT, only terms of the same negated part count).
+            own = self.negated[-1] if self.negated else None
+            earlier = [slot for slot, term, _ in scope.terms[own[0] if own else 0 :] if term == codes]
+            return p.CodeTermPred(scope.add(codes, positive), codes, text, earlier[-1] if earlier else None, own=own)
         if isinstance(node, ast.Paren):
             return self.condition(node.item, scope, positive=positive, in_unless=in_unless)
         if isinstance(node, ast.Not):
-            return p.Negation(self.condition(node.item, scope, positive=False, in_unless=in_unless), text)
+            start = len(scope.terms)  # under NOT only code terms take slots (nothing binds)
+            self.negated.append((start, start + _code_terms(node.item)))
+            try:
+                item = self.condition(node.item, scope, positive=False, in_unless=in_unless)
+            finally:
+                self.negated.pop()
+            return p.Negation(item, text)
         if isinstance(node, ast.Or):
             return p.any_of(
                 *(self.condition(item, scope, positive=positive, in_unless=in_unless) for item in node.items), text=text

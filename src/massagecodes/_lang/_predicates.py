@@ -196,6 +196,9 @@ class CodeTermPred(Predicate):
     codes: frozenset[str]
     text: str = attrs.field(eq=False)
     after: int | None = None  # an earlier term for the same codes: bind a later line than its
+    # Under NOT: the slots of the negated part. Only lines bound there are excluded,
+    # not those bound outside the NOT, so NOT 97124 means no 97124 line at all.
+    own: tuple[int, int] | None = None
 
     def solve(self, ctx: Context, env: Env) -> Iterable[Env]:
         codes = self.codes
@@ -207,7 +210,8 @@ class CodeTermPred(Predicate):
         floor = env[self.after] if self.after is not None else None
         slot = self.slot
         before, after = env[:slot], env[slot + 1 :]
-        found = [(*before, index, *after) for index in lines if index not in env and (floor is None or index > floor)]
+        taken = env if self.own is None else env[self.own[0] : self.own[1]]
+        found = [(*before, index, *after) for index in lines if index not in taken and (floor is None or index > floor)]
         if ctx.trace is not None:
             for bound in found:
                 index = bound[slot]
@@ -355,7 +359,9 @@ def any_of(*items: Predicate, text: str = "") -> Predicate:
 
 @attrs.frozen
 class Negation(Predicate):
-    """NOT: holds when the item has no binding (it sees the bindings made so far)."""
+    """NOT: holds when the item has no binding. Its code terms look at every line
+    (NOT 97124: no 97124 line at all); its line pieces (``modifier 59 on 97124``)
+    still refer to the lines bound before it."""
 
     item: Predicate
     text: str = attrs.field(eq=False)
