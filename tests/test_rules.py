@@ -664,3 +664,8 @@ def test_claim_level_modifier_requirements_look_at_every_line(
 def test_not_means_no_such_line_at_all(rules: str, codes: list[str], expected: list[tuple[int, ...]]) -> None:
     claim = make_claim(*(line(code, minutes=20, region="lumbar") for code in codes))
     assert [lines for _, _, lines in fired(rules, claim)] == expected
+
+
+def test_explain_names_the_code_that_is_missing() -> None:
+    text = mc.compile_rules("97124 AND 97140 SAME region -> DENY\n").evaluate(make_claim(MASSAGE)).explain()
+    assert text.endswith("\n  not checked: the claim has none of 97140")

@@ -336,8 +336,12 @@ class Ruleset:
         for position, rule in enumerate(self.rules):
             head = f"rule {rule.id} ({rule.source}:{rule.line}): {rule.text}"
             if position not in candidates:
-                codes = ", ".join(sorted(rule.triggers or ()))
-                lines.append(f"{head}\n  not checked: the claim has none of {codes}")
+                present = facts.by_code.keys()
+                lacking = next(
+                    (needed for needed in (rule.triggers, *rule.requires) if needed and needed.isdisjoint(present)),
+                    rule.triggers or frozenset(),
+                )
+                lines.append(f"{head}\n  not checked: the claim has none of {', '.join(sorted(lacking))}")
                 continue
             trace: list[p.TraceStep] = []
             ctx = p.Context(facts, trace=trace)
