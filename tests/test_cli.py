@@ -470,3 +470,15 @@ def test_a_code_named_only_by_a_requirement_is_used(tmp_path: Path) -> None:
     rules = tmp_path / "r.rules"
     rules.write_text("code 97124 timed\ncode 97110 timed\n97124 -> REQUIRE modifier GP on 97110\n")
     assert run("check", "--strict", str(rules)) == (0, "0 errors, 0 warnings\n", "")
+
+
+def test_check_finds_repeated_rules_with_effective_dates(tmp_path: Path) -> None:
+    rules = tmp_path / "r.rules"
+    rules.write_text(
+        "rule A\n  97124 -> WARN\n  effective 2025-01-01 to 2025-12-31\nend\n"
+        "rule B\n  97124 -> WARN\n  effective 2025-01-01 to 2025-12-31\nend\n"
+        "rule C\n  97124 -> WARN\n  effective 2026-01-01 to 2026-12-31\nend\n"
+    )
+    code, out, _ = run("check", str(rules))
+    assert code == 0
+    assert [line.split(": ")[1] for line in out.splitlines() if "warning MC" in line] == ["warning MC302"]

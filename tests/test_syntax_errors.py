@@ -574,3 +574,13 @@ def test_not_finite_json_number() -> None:
     with pytest.raises(mc.RulesSyntaxError) as caught:
         mc.compile_rules('test "x"\n  claim 1.0e999\n  expect no findings\nend\n')
     assert [d.code for d in caught.value.diagnostics] == ["MC111"]
+
+
+def test_every_use_of_an_unknown_code_is_reported() -> None:
+    with pytest.raises(mc.RulesSemanticError) as caught:
+        mc.compile_rules("code 97124 timed\n97125 -> WARN\n97125 AND 97124 -> DENY 97125\n")
+    assert [(d.code, d.line, d.column) for d in caught.value.diagnostics] == [
+        ("MC201", 2, 1),
+        ("MC201", 3, 1),
+        ("MC201", 3, 25),
+    ]

@@ -12,7 +12,7 @@ from typing import Protocol
 from massagecodes._codes import DEFAULT_CATALOG, CodeInfo
 from massagecodes._lang import _ast as ast
 from massagecodes._lang._parse import source_lines
-from massagecodes._lang._printer import action_text, condition_text
+from massagecodes._lang._printer import action_text, attribute_text, condition_text
 from massagecodes.errors import Diagnostic
 
 
@@ -151,7 +151,7 @@ def analyse(document: ast.Document, compiled: _Symbols, *, source: str, text: st
     for rule in document.rules:
         name = rule.id.text if rule.id is not None else "this rule"
         key = condition_text(rule.condition)
-        effective = next((repr(a.value) for a in rule.attributes if a.key == "effective"), "")
+        effective = next((attribute_text(a) for a in rule.attributes if a.key == "effective"), "")
         earlier = by_condition.get(key + effective)
         if earlier is not None:
             first = earlier.id.text if earlier.id is not None else f"the rule at line {earlier.span.line}"

@@ -278,7 +278,7 @@ class _Compiler:
         self.given = dict(params)
         self.unset: set[str] = set()
         self.texts: dict[int, str] = {}  # condition texts by node, printed once each
-        self.resolved: dict[ast.CodeRef, frozenset[str] | None] = {}
+        self.resolved: dict[tuple[ast.CodeRef, ast.Span], frozenset[str] | None] = {}
         self.min_bound: dict[int, int] = {}  # lines a condition binds at least, by node
         self.negated: list[tuple[int, int]] = []  # slots of each NOT being compiled, innermost last
 
@@ -534,10 +534,12 @@ class _Compiler:
 
     # ---- names in rules
     def codes_of(self, ref: ast.CodeRef) -> frozenset[str] | None:
-        if ref in self.resolved:
-            return self.resolved[ref]
+        # Keyed by place too: each use of an unknown code is reported, each once.
+        key = (ref, ref.span)
+        if key in self.resolved:
+            return self.resolved[key]
         found = self._codes_of(ref)
-        self.resolved[ref] = found
+        self.resolved[key] = found
         return found
 
     def _codes_of(self, ref: ast.CodeRef) -> frozenset[str] | None:
