@@ -14,6 +14,7 @@ import attrs
 import pytest
 from hypothesis import given
 
+import massagecodes as mc
 from massagecodes import (
     DEFAULT_REGIONS,
     Claim,
@@ -701,3 +702,29 @@ def test_authorization_visits_message() -> None:
     with pytest.raises(InputError) as caught:
         Claim.from_dict(data)
     assert problems_of(caught.value) == [("$.authorization.visits", "expected a whole number of visits >= 1, got 0")]
+
+
+UNTYPED: Any = mc  # called as untyped code would
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: UNTYPED.Claim.from_json(None), "$: expected JSON text (str or bytes), got null"),
+        (lambda: mc.Claim.from_json('{"a": ' + "1" * 5000 + "}"), "$: malformed JSON: a number is too long"),
+        (
+            lambda: mc.Claim.from_dict({**BASE_CLAIM, "lines": [{"code": "97124", "minutes": 10**5000}]}),
+            "$.lines[0].minutes: expected at most 1440 minutes (one day), got a number of more than 19 digits",
+        ),
+        (lambda: UNTYPED.Claim.from_dict(BASE_CLAIM, regions=None), "regions: expected a RegionVocabulary, got null"),
+        (
+            lambda: UNTYPED.units.check_claim(mc.Claim.from_dict(BASE_CLAIM), catalog=None),
+            "catalog: expected a CodeCatalog, got null",
+        ),
+    ],
+    ids=["json-none", "json-long-number", "huge-minutes", "regions-none", "catalog-none"],
+)
+def test_wrong_arguments_are_input_errors(call: Callable[[], object], message: str) -> None:
+    with pytest.raises(mc.InputError) as caught:
+        call()
+    assert message in str(caught.value)

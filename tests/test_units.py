@@ -54,11 +54,19 @@ def test_cms_table(minutes: int, expected: int) -> None:
     assert units_for_minutes(minutes) == expected
 
 
-@given(st.integers(min_value=0, max_value=10_000))
+@given(st.integers(min_value=0, max_value=9_000))
 def test_boundaries_for_every_k(k: int) -> None:
     # 15k+7 minutes is still k units; one more minute (15k+8) earns unit k+1.
     assert units_for_minutes(15 * k + 7) == k
     assert units_for_minutes(15 * k + 8) == k + 1
+
+
+def test_minutes_are_bounded() -> None:
+    # 100 days of minutes: more is a mistake, and untrusted input stays cheap to check.
+    assert units_for_minutes(144_000) == 9_600
+    for too_many in (144_001, 10**5000):
+        with pytest.raises(mc.InputError, match="expected at most 144000 minutes"):
+            units_for_minutes(too_many)
 
 
 @given(st.integers(min_value=0, max_value=10_000))

@@ -560,6 +560,10 @@ class _Model:
 
         ``regions`` is the region vocabulary to accept (a ruleset may extend the default).
         """
+        if not isinstance(regions, RegionVocabulary):
+            raise InputError(
+                [Problem("regions", f"expected a RegionVocabulary, got {describe(regions)}")], what="argument"
+            )
         ctx = _Reading([], regions)
         result = cls._load(data, "$", ctx)
         if result is _BAD:
@@ -569,6 +573,10 @@ class _Model:
     @classmethod
     def from_json(cls, text: str | bytes, *, regions: RegionVocabulary = DEFAULT_REGIONS) -> Self:
         """Parse JSON text, then :meth:`from_dict`. Malformed JSON is an InputError too."""
+        if not isinstance(text, str | bytes | bytearray):
+            raise InputError(
+                [Problem("$", f"expected JSON text (str or bytes), got {describe(text)}")], what="argument"
+            )
         try:
             data = json.loads(text, parse_constant=_refuse_constant)
         except _NotJsonError as error:
@@ -580,6 +588,8 @@ class _Model:
             raise InputError(
                 [Problem("$", "malformed JSON: not UTF-8 text, or nested too deeply")], what=cls._WHAT
             ) from None
+        except ValueError:  # a number of more digits than Python converts
+            raise InputError([Problem("$", "malformed JSON: a number is too long")], what=cls._WHAT) from None
         return cls.from_dict(data, regions=regions)
 
     def to_dict(self) -> dict[str, Any]:

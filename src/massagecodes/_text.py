@@ -24,8 +24,16 @@ def describe(value: object, *, sensitive: bool = False) -> str:
             return f"a string of {len(value)} characters"
         text = value if len(value) <= _MAX_ECHO else value[: _MAX_ECHO - 3] + "..."
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, int | Decimal):
-        return "a number" if sensitive else str(value)
+    if isinstance(value, int):
+        if sensitive:
+            return "a number"
+        # Python refuses to print very long integers; a message needs no more than this.
+        return str(value) if value.bit_length() <= 64 else "a number of more than 19 digits"
+    if isinstance(value, Decimal):
+        if sensitive:
+            return "a number"
+        text = str(value)
+        return text if len(text) <= _MAX_ECHO else "a number of more than 19 digits"
     if isinstance(value, float):
         return "a number" if sensitive else repr(value)
     if isinstance(value, dict):

@@ -26,7 +26,7 @@ import attrs
 
 from massagecodes._codes import DEFAULT_CATALOG, CodeCatalog, procedure_code_problem
 from massagecodes._frozen import FrozenDict
-from massagecodes._model import Claim, ServiceLine, Session
+from massagecodes._model import MAX_MINUTES, Claim, ServiceLine, Session
 from massagecodes._regions import Region
 from massagecodes._text import describe, did_you_mean, one_of
 from massagecodes.errors import InputError, Problem, UnknownCodeError
@@ -116,8 +116,27 @@ def _method(method: str | UnitMethod) -> UnitMethod:
 
 
 def _check_minutes(minutes: object, path: str) -> None:
+    message = _minutes_problem(minutes)
+    if message is not None:
+        raise InputError([Problem(path, message)], what="argument")
+
+
+def _minutes_problem(minutes: object) -> str | None:
     if not _is_int(minutes) or minutes < 0:  # type: ignore[operator]
-        raise InputError([Problem(path, f"expected whole minutes >= 0, got {describe(minutes)}")], what="argument")
+        return f"expected whole minutes >= 0, got {describe(minutes)}"
+    if minutes > _MAX_DAY_MINUTES:  # type: ignore[operator]
+        return f"expected at most {_MAX_DAY_MINUTES} minutes, got {describe(minutes)}"
+    return None
+
+
+# The timed minutes of one day, summed over its codes, stay far below this; a larger
+# number is a mistake (and would make arithmetic on untrusted input unbounded).
+_MAX_DAY_MINUTES = 100 * MAX_MINUTES
+
+
+def _check_catalog(catalog: object) -> None:
+    if not isinstance(catalog, CodeCatalog):
+        raise InputError([Problem("catalog", f"expected a CodeCatalog, got {describe(catalog)}")], what="argument")
 
 
 def units_for_minutes(minutes: int) -> int:
@@ -187,10 +206,9 @@ def _validated(minutes_by_code: object) -> tuple[tuple[str, int], ...]:
         message = procedure_code_problem(code)
         if message is not None:
             problems.append(Problem(f"minutes_by_code[{describe(code)}]", message))
-        if not _is_int(minutes) or minutes < 0:
-            problems.append(
-                Problem(f"minutes_by_code[{describe(code)}]", f"expected whole minutes >= 0, got {describe(minutes)}")
-            )
+        problem = _minutes_problem(minutes)
+        if problem is not None:
+            problems.append(Problem(f"minutes_by_code[{describe(code)}]", problem))
     if problems:
         raise InputError(problems, what="argument")
     return tuple(minutes_by_code.items())
@@ -309,6 +327,7 @@ def lines_for_session(
     """
     if not isinstance(session, Session):
         raise InputError([Problem("session", f"expected a Session, got {describe(session)}")], what="argument")
+    _check_catalog(catalog)
     chosen = _method(method)
     timed = _timed_flags(((f"$.treatments[{i}].code", t.code) for i, t in enumerate(session.treatments)), catalog)
     by_code: dict[str, dict[Region | None, int]] = {}
@@ -414,6 +433,7 @@ def supported_units(
     of an untimed or unknown code), in the allocation :func:`allocate` makes."""
     if not isinstance(claim, Claim):
         raise InputError([Problem("claim", f"expected a Claim, got {describe(claim)}")], what="argument")
+    _check_catalog(catalog)
     chosen = _method(method)
     timed = {line.code: info.timed for line in claim.lines if (info := catalog.get(line.code)) is not None}
     supported, _ = _supported_by_line(claim, _day_lines(claim, timed), chosen)
@@ -462,6 +482,7 @@ def check_claim(
     """
     if not isinstance(claim, Claim):
         raise InputError([Problem("claim", f"expected a Claim, got {describe(claim)}")], what="argument")
+    _check_catalog(catalog)
     chosen = _method(method)
     timed = _timed_flags(((f"$.lines[{i}].code", line.code) for i, line in enumerate(claim.lines)), catalog)
     days = _day_lines(claim, timed)
