@@ -198,6 +198,17 @@ def test_florida_pip_starts_in_2013() -> None:
         ruleset.evaluate(before)
 
 
+@pytest.mark.parametrize(("earlier_code", "expected"), [("97140", True), ("97124", True), ("97110", False)])
+def test_washington_second_treatment_of_the_day_is_any_massage_code(earlier_code: str, expected: bool) -> None:
+    ruleset = mc.load_ruleset("workers-comp-washington")
+    payer = {"kind": "workers-comp", "state": "WA"}
+    documented = {"elements": ["physician-order"]}
+    today = claim({"code": "97124", "minutes": 30}, payer=payer, documentation=documented)
+    earlier = claim({"code": earlier_code, "minutes": 30}, payer=payer, documentation=documented)
+    result = found(ruleset.evaluate(today, history=[earlier]))
+    assert (("one-treatment-a-day", "REQUIRE", (0,)) in result) is expected
+
+
 def test_washington_progress_report_after_six_visits() -> None:
     ruleset = mc.load_ruleset("workers-comp-washington")
     payer = {"kind": "workers-comp", "state": "WA"}

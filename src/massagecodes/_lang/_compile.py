@@ -809,8 +809,13 @@ class _Compiler:
         comparison = node.comparison
         if node.total:
             total_op = comparison.op if comparison.op not in ("is", "is not") else "="
+            codes = self.codes_of(node.of) if node.of is not None else None
             return p.TotalPred(
-                "minutes" if name == "minutes" else "units", total_op, self.number(comparison, f"total {name}"), text
+                "minutes" if name == "minutes" else "units",
+                total_op,
+                self.number(comparison, f"total {name}"),
+                text,
+                codes,
             )
         selector: p.LineSelector | None
         if node.of is not None:

@@ -860,8 +860,9 @@ class _ToAst(Transformer[Token, Any]):
         of = c[2] if len(c) > 2 else None
         return c[0], of, False
 
-    def total_measure(self, c: list[Any]) -> tuple[ast.Word, None, bool]:
-        return c[1], None, True
+    def total_measure(self, c: list[Any]) -> tuple[ast.Word, ast.CodeRef | None, bool]:
+        of = c[3] if len(c) > 3 else None
+        return c[1], of, True
 
     def measure_name(self, c: list[Any]) -> ast.Word:
         return _word(c[0])

@@ -612,18 +612,21 @@ class TotalPred(Predicate):
     op: str
     value: int
     text: str = attrs.field(eq=False)
+    codes: frozenset[str] | None = None  # ``total units of GROUP``: only these codes count
 
     def solve(self, ctx: Context, env: Env) -> Iterable[Env]:
         facts = ctx.facts
         table = facts.minutes if self.measure == "minutes" else facts.units
+        codes = self.codes
         totals: dict[datetime.date, int] = {}
         for index, amount in enumerate(table):
-            totals[facts.dates[index]] = totals.get(facts.dates[index], 0) + (amount or 0)
+            if codes is None or facts.codes[index] in codes:
+                totals[facts.dates[index]] = totals.get(facts.dates[index], 0) + (amount or 0)
         # The patient's other claims on the same dates count too ("per patient per day").
         for earlier, earlier_units in zip(facts.history, facts.history_units, strict=True):
             for index, line in enumerate(earlier.lines):
                 day = earlier.line_date(index)
-                if day in totals:
+                if day in totals and (codes is None or line.code in codes):
                     amount = line.minutes if self.measure == "minutes" else earlier_units[index]
                     totals[day] += amount or 0
         held = any(_OPS[self.op](total, self.value) for total in totals.values())
@@ -731,7 +734,8 @@ class ConstPred(Predicate):
 
 @attrs.frozen
 class BilledByOtherPred(Predicate):
-    """The history has the same code from another provider (NPI) on the line's date."""
+    """The history has a code of the term (any code of a group) on the line's date,
+    from another provider (NPI), or from any provider when ``other`` is false."""
 
     selector: LineSelector
     text: str = attrs.field(eq=False)
@@ -741,11 +745,13 @@ class BilledByOtherPred(Predicate):
         facts = ctx.facts
         npi = facts.claim.provider.npi
 
+        codes = self.selector.codes
+
         def other_provider(index: int) -> bool:
-            code, day = facts.codes[index], facts.dates[index]
+            day = facts.dates[index]
             return any(
                 (earlier.provider.npi != npi or not self.other)
-                and any(line.code == code and earlier.line_date(i) == day for i, line in enumerate(earlier.lines))
+                and any(line.code in codes and earlier.line_date(i) == day for i, line in enumerate(earlier.lines))
                 for earlier in facts.history
             )
 
