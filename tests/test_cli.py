@@ -233,8 +233,8 @@ def test_test_command_passes_on_the_shipped_rulesets(tmp_path: Path) -> None:
     junit = tmp_path / "junit.xml"
     code, out, _ = run("test", str(EXAMPLE.parent.parent / "rulesets"), "--junit", str(junit), "--min-coverage", "100")
     assert code == 0
-    assert out.splitlines()[-1].startswith("26 passed, 0 failed; rule coverage 100.0%")
-    assert junit.read_text().count("<testcase ") == 26
+    assert out.splitlines()[-1].startswith("28 passed, 0 failed; rule coverage 100.0%")
+    assert junit.read_text().count("<testcase ") == 28
 
 
 def test_test_command_reports_failures_and_coverage(tmp_path: Path) -> None:
