@@ -406,3 +406,21 @@ def test_entry_point_errors_are_clear(monkeypatch: pytest.MonkeyPatch) -> None:
         match=r"entry point broken\): cannot load 'no_such_module_for_massagecodes': ModuleNotFoundError",
     ):
         mc.available_rulesets()
+
+
+def test_prereleases_only_when_asked_for(tmp_path: Path) -> None:
+    write(tmp_path, "demo-2026.1.rules", "ruleset demo\nversion 2026.1\n97124 -> WARN\n")
+    write(tmp_path, "demo-2026.2rc1.rules", "ruleset demo\nversion 2026.2rc1\n97124 -> WARN\n")
+    assert mc.load_ruleset("demo", directories=[tmp_path]).version == "2026.1"
+    assert mc.load_ruleset("demo", ">=2026.1", directories=[tmp_path]).version == "2026.1"
+    assert mc.load_ruleset("demo", "2026.2rc1", directories=[tmp_path]).version == "2026.2rc1"
+    assert mc.load_ruleset("demo", ">=2026.2rc1", directories=[tmp_path]).version == "2026.2rc1"
+    only = tmp_path / "only"
+    only.mkdir()
+    write(only, "early-1.0b1.rules", "ruleset early\nversion 1.0b1\n97124 -> WARN\n")
+    assert mc.load_ruleset("early", directories=[only]).version == "1.0b1"
+
+
+def test_empty_version_is_an_error() -> None:
+    with pytest.raises(mc.InputError, match="got an empty string"):
+        mc.load_ruleset("commercial", " ")

@@ -176,7 +176,12 @@ def _specifier(version: str | None) -> SpecifierSet | None:
     if version is None:
         return None
     text = version.strip()
-    if text and text[0] in "0123456789":
+    if not text:
+        raise InputError(
+            [Problem("version", 'expected a version or a constraint such as "==2025.2", got an empty string')],
+            what="argument",
+        )
+    if text[0] in "0123456789":
         text = "==" + text
     try:
         return SpecifierSet(text)
@@ -202,6 +207,10 @@ def _select(candidates: Sequence[_Candidate], name: str, version: str | None, on
     if not matching:
         versions = ", ".join(sorted((c.version for c in named), key=Version))
         raise RulesetNotFoundError(f"no version of ruleset {name!r} matches {version!r}; its versions: {versions}")
+    # As pip does: pre-releases only when asked for by name, or when nothing else matches.
+    finals = [c for c in matching if not c.parsed_version.is_prerelease]
+    if finals and not (spec is not None and spec.prereleases):
+        matching = finals
     if on is not None:
         in_force = [
             c
