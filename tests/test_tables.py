@@ -202,3 +202,15 @@ def test_tables_load_through_the_registry(tmp_path: Path) -> None:
     value = claim({"code": "97530", "units": 1}, {"code": "97140", "units": 1})
     assert found(by_name, value) == found(direct, value)
     assert found(by_name, value)
+
+
+@pytest.mark.parametrize("separator", ["\t", ";"])
+def test_tables_not_in_csv_are_refused(tmp_path: Path, separator: str) -> None:
+    rows = [row.replace(",", separator) for row in PTP]
+    with pytest.raises(mc.RulesSemanticError, match=r"ptp\.csv line 3: the line starts with a code but is not comma"):
+        table_ruleset(tmp_path, rows, MUE)
+
+
+def test_category_iii_rows_are_read(tmp_path: Path) -> None:
+    ruleset = table_ruleset(tmp_path, [*PTP, "0001T,97140,,20200101,*,1,Category III row"], [*MUE, "0002T,1,2,x"])
+    assert [table.count for table in ruleset.tables] == [len(PTP) + 1, len(MUE) + 1]

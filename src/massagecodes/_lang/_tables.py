@@ -22,12 +22,12 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 import sys
 from collections.abc import Iterator
 
 import attrs
 
-from massagecodes._codes import PROCEDURE_CODE
 from massagecodes._lang import _predicates as p
 from massagecodes._lang._compile import CompiledRule, Target
 from massagecodes.errors import Diagnostic, RulesSemanticError
@@ -47,11 +47,31 @@ def _day(text: str) -> int:
     return datetime.date.fromisoformat(text).toordinal()
 
 
-def _rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+# Rows of the CMS files start with a HCPCS code: CPT Category I (97124), a level II
+# code (G0283), or a Category II/III or PLA code (0001F, 0001T, 0001U). Claims only
+# carry the first two, but every row is read, so none is dropped unnoticed.
+_TABLE_CODE = re.compile(r"[0-9]{4}[0-9A-Z]|[A-Z][0-9]{4}")
+_OTHER_SEPARATOR = re.compile(r"(?:[0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})[\t;|]")
+
+
+def _rows(data: bytes, *, source: str, file: str) -> Iterator[tuple[int, list[str]]]:
+    """The data rows (those that start with a code); title and header lines are skipped.
+    A line that starts with a code but is not split by commas is an error, so a table
+    saved with tabs or semicolons is refused rather than read as empty."""
     text = data.decode("utf-8-sig", errors="strict")
     for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        if row and PROCEDURE_CODE.fullmatch(row[0].strip()):
+        if not row:
+            continue
+        first = row[0].strip()
+        if _TABLE_CODE.fullmatch(first):
             yield number, row
+        elif _OTHER_SEPARATOR.match(first):
+            raise _error(
+                source,
+                file,
+                number,
+                "the line starts with a code but is not comma-separated; the tables are read as CSV",
+            )
 
 
 def _error(source: str, file: str, line: int, message: str) -> RulesSemanticError:
@@ -165,7 +185,7 @@ def load_ptp(data: bytes, *, file: str, source: str, digest: str) -> PtpTable:
     rationale: dict[str, str] = {}
     count = 0
     intern = sys.intern
-    for number, row in _rows(data):
+    for number, row in _rows(data, source=source, file=file):
         if len(row) < 6:
             raise _error(
                 source,
@@ -174,7 +194,7 @@ def load_ptp(data: bytes, *, file: str, source: str, digest: str) -> PtpTable:
                 "a PTP row has column 1, column 2, the 1996 flag, effective date, deletion date, modifier indicator and rationale",
             )
         first, second = row[0].strip(), row[1].strip()
-        if not PROCEDURE_CODE.fullmatch(second):
+        if not _TABLE_CODE.fullmatch(second):
             raise _error(source, file, number, f"column 2 {second!r} is not a procedure code")
         try:
             effective, deleted = _day(row[3]), _day(row[4])
@@ -244,7 +264,7 @@ class MueTable:
 def load_mue(data: bytes, *, file: str, source: str, digest: str) -> MueTable:
     limits: dict[str, tuple[int, int]] = {}
     rationale: dict[str, str] = {}
-    for number, row in _rows(data):
+    for number, row in _rows(data, source=source, file=file):
         if len(row) < 3:
             raise _error(
                 source, file, number, "an MUE row has the code, the units, the adjudication indicator and the rationale"
