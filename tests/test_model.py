@@ -701,7 +701,9 @@ def test_authorization_visits_message() -> None:
     data["authorization"] = {"number": "A", "visits": 0}
     with pytest.raises(InputError) as caught:
         Claim.from_dict(data)
-    assert problems_of(caught.value) == [("$.authorization.visits", "expected a whole number of visits >= 1, got 0")]
+    assert problems_of(caught.value) == [
+        ("$.authorization.visits", "expected a whole number of visits >= 1, got a number")
+    ]
 
 
 UNTYPED: Any = mc  # called as untyped code would
@@ -728,3 +730,24 @@ def test_wrong_arguments_are_input_errors(call: Callable[[], object], message: s
     with pytest.raises(mc.InputError) as caught:
         call()
     assert message in str(caught.value)
+
+
+def test_keys_inside_health_information_are_not_echoed() -> None:
+    data = base_claim()
+    data["patient"] = {"id": "P-1", "Jane Doe, HIV+": True}
+    with pytest.raises(InputError) as caught:
+        Claim.from_dict(data)
+    assert "Jane" not in str(caught.value)
+    assert problems_of(caught.value) == [
+        ("$.patient", 'an unknown key (not shown: this object holds health information); expected "id" or "birth_date"')
+    ]
+    # Read on their own, the classes that hold health information are just as careful.
+    readers: list[tuple[Callable[[dict[str, Any]], object], dict[str, Any]]] = [
+        (mc.Authorization.from_dict, {"number": "SECRET-1", "visits": "SECRET-2"}),
+        (mc.Patient.from_dict, {"id": 7}),
+    ]
+    for read, value in readers:
+        with pytest.raises(InputError) as caught:
+            read(value)
+        assert "SECRET" not in str(caught.value)
+        assert "7" not in str(caught.value).replace("$", "")

@@ -239,7 +239,7 @@ def _check_pain(value: object) -> Issues:
 def _check_visits(value: object) -> Issues:
     if _is_int(value) and value >= 1:  # type: ignore[operator]
         return []
-    return [("", f"expected a whole number of visits >= 1, got {describe(value)}")]
+    return [("", f"expected a whole number of visits >= 1, got {describe(value, sensitive=True)}")]
 
 
 # --------------------------------------------------------------------------- #
@@ -428,7 +428,12 @@ def _read_fields(
         if not isinstance(key, str):
             ctx.add(path, f"expected string keys, got {describe(key)}")
         elif key not in names:
-            ctx.add(_child(path, key), "unknown key" + did_you_mean(key, names) + "; expected " + one_of(names))
+            if ctx.sensitive:  # a key may be health information too: name none
+                ctx.add(
+                    path, "an unknown key (not shown: this object holds health information); expected " + one_of(names)
+                )
+            else:
+                ctx.add(_child(path, key), "unknown key" + did_you_mean(key, names) + "; expected " + one_of(names))
     values: dict[str, Any] = {}
     for spec in specs:
         field_path = _child(path, spec.name)
@@ -543,6 +548,7 @@ class _Model:
     _SPECS: ClassVar[tuple[_Spec, ...]]
     _WHAT: ClassVar[str]
     _CROSS: ClassVar[Cross | None] = None
+    _SENSITIVE: ClassVar[bool] = False  # holds health information: messages echo no values
 
     def __attrs_post_init__(self) -> None:
         _validate(self, self._SPECS, type(self)._CROSS)
@@ -564,7 +570,7 @@ class _Model:
             raise InputError(
                 [Problem("regions", f"expected a RegionVocabulary, got {describe(regions)}")], what="argument"
             )
-        ctx = _Reading([], regions)
+        ctx = _Reading([], regions, sensitive=cls._SENSITIVE)
         result = cls._load(data, "$", ctx)
         if result is _BAD:
             raise InputError(ctx.problems, what=cls._WHAT)
@@ -683,6 +689,7 @@ class Patient(_Model):
     birth_date: datetime.date | None = None
 
     _WHAT = "patient"
+    _SENSITIVE = True
     _SPECS = (
         _Spec("id", _check_text(sensitive=True)),
         _Spec("birth_date", _check_date, load=_load_date, dump=_dump_date, default=None, sensitive=True),
@@ -720,6 +727,7 @@ class Authorization(_Model):
     visits: int | None = None
 
     _WHAT = "authorization"
+    _SENSITIVE = True
     _SPECS = (
         _Spec("number", _check_text(sensitive=True)),
         _Spec("start", _check_date, load=_load_date, dump=_dump_date, default=None),
@@ -789,6 +797,7 @@ class Documentation(_Model):
     elements: frozenset[DocElement] = attrs.field(factory=frozenset, converter=_to_doc_elements)
 
     _WHAT = "documentation"
+    _SENSITIVE = True
     _SPECS = (
         _Spec(
             "soap",
