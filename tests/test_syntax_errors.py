@@ -584,3 +584,14 @@ def test_every_use_of_an_unknown_code_is_reported() -> None:
         ("MC201", 3, 1),
         ("MC201", 3, 25),
     ]
+
+
+def test_messages_name_no_grammar_terminals() -> None:
+    # Every terminal the parser may expect is described in words, not by its grammar name.
+    from massagecodes._lang._parse import _describe_terminal, _parser
+
+    for terminal in _parser().terminals:
+        if terminal.name in ("COMMENT", "WHITESPACE") or terminal.name.startswith("__"):
+            continue
+        described = _describe_terminal(terminal.name)
+        assert described != terminal.name, terminal.name

@@ -111,6 +111,8 @@ _TERMINAL_NAMES = {
     "DX": "an ICD-10-CM code or pattern",
     "VERSION_TEXT": "a version",
     "JSON_NUMBER": "a number",
+    "DECIMAL": "an amount (such as 45.00)",
+    "PARAM_REF": "a parameter ($name)",
     "COMPARE": "a comparison (>=, <=, >, <, =, !=)",
     "_NL": "the end of the line",
     "$END": "the end of the file",
