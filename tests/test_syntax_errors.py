@@ -595,3 +595,14 @@ def test_messages_name_no_grammar_terminals() -> None:
             continue
         described = _describe_terminal(terminal.name)
         assert described != terminal.name, terminal.name
+
+
+def test_a_test_naming_a_rule_that_failed_to_parse_is_not_a_second_error() -> None:
+    claim = (
+        '{"date_of_service": "2026-03-02", "payer": {"kind": "commercial"}, "provider": {"npi": "1234567893",'
+        ' "license": "LMT"}, "patient": {"id": "T"}, "lines": [{"code": "97124", "minutes": 20}]}'
+    )
+    text = f'rule R1\n  97124 -> DENNY\nend\n\ntest "t"\n  claim {claim}\n  expect DENY R1\n  expect DENY R2\nend\n'
+    with pytest.raises(mc.RulesSyntaxError) as caught:
+        mc.compile_rules(text)
+    assert [(d.code, d.line) for d in caught.value.diagnostics] == [("MC102", 2), ("MC212", 8)]
