@@ -424,3 +424,21 @@ def test_prereleases_only_when_asked_for(tmp_path: Path) -> None:
 def test_empty_version_is_an_error() -> None:
     with pytest.raises(mc.InputError, match="got an empty string"):
         mc.load_ruleset("commercial", " ")
+
+
+def test_a_broken_file_blocks_only_the_ruleset_it_may_be(tmp_path: Path) -> None:
+    write(tmp_path, "ok-1.0.rules", "ruleset ok\nversion 1.0\n97124 -> WARN\n")
+    write(tmp_path, "bad-1.0.rules", "ruleset bad\nversion 1.0\n97124 -> DENNY\n")
+    write(tmp_path, "base-1.0.rules", "ruleset base\nversion 1.0\nrule R1\n  97124 -> DENNY\nend\n")
+    write(tmp_path, "child-1.0.rules", 'ruleset child\nversion 1.0\nextends base "1.0"\n')
+    assert mc.load_ruleset("ok", directories=[tmp_path]).version == "1.0"
+    assert mc.load_ruleset("commercial", directories=[tmp_path]).name == "commercial"
+    for name, file in [("bad", "bad-1.0.rules"), ("child", "base-1.0.rules")]:
+        with pytest.raises(mc.RulesSyntaxError, match=re.escape(file)):
+            mc.load_ruleset(name, directories=[tmp_path])
+    # A file whose `ruleset` line cannot be read is suspected by its file name.
+    write(tmp_path, "ok-2.0.rules", "rulset ok\nversion 2.0\n")
+    with pytest.raises(mc.RulesSyntaxError, match=re.escape("ok-2.0.rules")):
+        mc.load_ruleset("ok", directories=[tmp_path])
+    with pytest.raises(mc.RulesSyntaxError):
+        mc.available_rulesets(directories=[tmp_path])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import metadata, resources
 from importlib.resources.abc import Traversable
@@ -26,7 +27,14 @@ from massagecodes._lang._ast import DateRange, Word
 from massagecodes._lang._parse import MAX_SOURCE_BYTES, parse
 from massagecodes._ruleset import Resolver, Ruleset, _compile, _folder_reader
 from massagecodes._text import describe, did_you_mean
-from massagecodes.errors import InputError, Problem, ResourceError, RulesetNotFoundError, RulesetResolutionError
+from massagecodes.errors import (
+    InputError,
+    Problem,
+    ResourceError,
+    RulesError,
+    RulesetNotFoundError,
+    RulesetResolutionError,
+)
 
 ENTRY_POINT_GROUP = "massagecodes.rulesets"
 
@@ -109,10 +117,40 @@ def _folders(directories: Sequence[str | os.PathLike[str]], *, entry_points: boo
     return folders
 
 
+@attrs.frozen
+class _Broken:
+    """A ruleset file that does not parse, set aside while another ruleset is loaded."""
+
+    declared: str | None  # the name on its `ruleset` line, if that line can be read
+    file: str
+    error: RulesError
+
+    def could_be(self, name: str) -> bool:
+        return self.declared == name or (self.declared is None and self.file.startswith(f"{name}-"))
+
+
+class _Sources(list[_Candidate]):
+    """The candidates found, and the broken files set aside (see ``wanted``)."""
+
+    broken: tuple[_Broken, ...] = ()
+
+
+_DECLARED = re.compile(r"^[ \t]*ruleset[ \t]+([A-Za-z0-9_.-]+)[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
 def _candidates(
-    directories: Sequence[str | os.PathLike[str]], *, entry_points: bool = True, strict: bool = True
-) -> list[_Candidate]:
-    found: list[_Candidate] = []
+    directories: Sequence[str | os.PathLike[str]],
+    *,
+    entry_points: bool = True,
+    strict: bool = True,
+    wanted: str | None = None,
+) -> _Sources:
+    """Every ruleset file of the sources. With ``wanted`` (a ruleset being loaded by
+    name), a file that does not parse is set aside unless it may be that ruleset (its
+    `ruleset` line or its file name says so); it is reported if a base it may be is
+    needed. Without ``wanted``, any broken file is an error."""
+    found = _Sources()
+    broken: list[_Broken] = []
     problems: list[Problem] = []
     for origin, folder in _folders(directories, entry_points=entry_points):
         for item in sorted(folder.iterdir(), key=lambda entry: entry.name):
@@ -124,7 +162,15 @@ def _candidates(
                 problems.append(Problem(location, f"larger than {MAX_SOURCE_BYTES} bytes"))
                 continue
             text = data.decode("utf-8", errors="replace")
-            document = parse(text, source=location)
+            try:
+                document = parse(text, source=location)
+            except RulesError as error:
+                declared = _DECLARED.search(text)
+                set_aside = _Broken(declared.group(1) if declared else None, item.name, error)
+                if wanted is None or set_aside.could_be(wanted):
+                    raise
+                broken.append(set_aside)
+                continue
             header = {entry.key: entry.value for entry in document.header}
             name, version = header.get("ruleset"), header.get("version")
             if not isinstance(name, Word) or not isinstance(version, Word):
@@ -157,6 +203,7 @@ def _candidates(
             )
     if problems:
         raise InputError(problems, what="ruleset sources")
+    found.broken = tuple(broken)
     return found
 
 
@@ -197,7 +244,10 @@ def _specifier(version: str | None) -> SpecifierSet | None:
         ) from None
 
 
-def _select(candidates: Sequence[_Candidate], name: str, version: str | None, on: datetime.date | None) -> _Candidate:
+def _select(candidates: _Sources, name: str, version: str | None, on: datetime.date | None) -> _Candidate:
+    for broken in candidates.broken:
+        if broken.could_be(name):
+            raise broken.error
     named = [candidate for candidate in candidates if candidate.name == name]
     if not named:
         hint = did_you_mean(name, {candidate.name for candidate in candidates})
@@ -241,7 +291,7 @@ def _range(effective: tuple[datetime.date, datetime.date | None] | None) -> str:
     return f"from {start}" + (f" to {end}" if end is not None else "")
 
 
-def _resolver(candidates: Sequence[_Candidate]) -> Resolver:
+def _resolver(candidates: _Sources) -> Resolver:
     def resolve(
         name: str, spec: str | None, chain: tuple[tuple[str, str | None], ...], params: Mapping[str, object]
     ) -> Ruleset:
@@ -274,7 +324,7 @@ def directory_resolver(directories: Sequence[str | os.PathLike[str]]) -> Resolve
     def resolve(
         name: str, spec: str | None, chain: tuple[tuple[str, str | None], ...], params: Mapping[str, object]
     ) -> Ruleset:
-        return _resolver(_candidates(directories, strict=False))(name, spec, chain, params)
+        return _resolver(_candidates(directories, strict=False, wanted=name))(name, spec, chain, params)
 
     return resolve
 
@@ -347,7 +397,7 @@ def load_ruleset(
     available) when nothing matches.
     """
     _check_arguments(name, version, on, params)
-    candidates = _candidates(directories)
+    candidates = _candidates(directories, wanted=name)
     chosen = _select(candidates, name, version, on)
     return _compile(
         chosen.text,
