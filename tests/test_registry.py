@@ -442,3 +442,14 @@ def test_a_broken_file_blocks_only_the_ruleset_it_may_be(tmp_path: Path) -> None
         mc.load_ruleset("ok", directories=[tmp_path])
     with pytest.raises(mc.RulesSyntaxError):
         mc.available_rulesets(directories=[tmp_path])
+
+
+def test_a_child_keeps_the_regions_of_its_base(tmp_path: Path) -> None:
+    write(tmp_path, "base-1.0.rules", "ruleset base\nversion 1.0\nregion gluteal\nalias butt = gluteal\n")
+    write(
+        tmp_path,
+        "child-1.0.rules",
+        'ruleset child\nversion 1.0\nextends base "1.0"\nrule R1\n  region of 97124 is butt -> WARN\nend\n',
+    )
+    child = mc.load_ruleset("child", directories=[tmp_path])
+    assert child.regions.resolve("butt") == "gluteal"

@@ -606,3 +606,19 @@ def test_a_test_naming_a_rule_that_failed_to_parse_is_not_a_second_error() -> No
     with pytest.raises(mc.RulesSyntaxError) as caught:
         mc.compile_rules(text)
     assert [(d.code, d.line) for d in caught.value.diagnostics] == [("MC102", 2), ("MC212", 8)]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("region 2nd\n", 'a region name starts with a letter and has letters, digits and "-": "2nd"'),
+        ("region neck\n", '"neck" already means the region cervical (an alias)'),
+        ("alias lumbar = cervical\n", '"lumbar" is a region name, so it cannot also be an alias'),
+        ("region gluteal\nalias gluteal = lumbar\n", '"gluteal" is a region name, so it cannot also be an alias'),
+    ],
+    ids=["bad-name", "name-is-alias", "alias-is-name", "alias-is-declared-name"],
+)
+def test_region_declarations_are_never_dropped(text: str, message: str) -> None:
+    with pytest.raises(mc.RulesSemanticError) as caught:
+        mc.compile_rules(text + "97124 -> WARN\n")
+    assert [d.message for d in caught.value.diagnostics] == [message]

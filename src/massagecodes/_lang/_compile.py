@@ -407,15 +407,36 @@ class _Compiler:
                 known = DEFAULT_CATALOG.get(decl.code.text)
                 description = decl.description or (known.description if known is not None else decl.code.text)
                 self.declared[decl.code.text] = CodeInfo(code=decl.code.text, description=description, timed=decl.timed)
+        inherited = self.regions
         for decl in self.document.declarations:
             if isinstance(decl, ast.RegionDecl) and not self._twice(first, "region", decl.name.text, decl.name.span):
-                region_names.append(decl.name.text)
-        vocabulary = DEFAULT_REGIONS.extended(
-            names=[name for name in region_names if re.fullmatch(r"[a-z][a-z0-9-]*", normalize(name))]
-        )
+                name = normalize(decl.name.text)
+                if not re.fullmatch(r"[a-z][a-z0-9-]*", name):
+                    self.error(
+                        "MC206",
+                        f'a region name starts with a letter and has letters, digits and "-": "{decl.name.text}"',
+                        decl.name.span,
+                    )
+                elif name in inherited.aliases:
+                    self.error(
+                        "MC206",
+                        f'"{decl.name.text}" already means the region {inherited.aliases[name]} (an alias)',
+                        decl.name.span,
+                        f"write {inherited.aliases[name]}, or choose another name",
+                    )
+                else:
+                    region_names.append(decl.name.text)
+        vocabulary = inherited.extended(names=region_names)
         for decl in self.document.declarations:
             if isinstance(decl, ast.AliasDecl):
                 if self._twice(first, "alias", normalize(decl.alias.text), decl.alias.span):
+                    continue
+                if normalize(decl.alias.text) in vocabulary.names:
+                    self.error(
+                        "MC206",
+                        f'"{decl.alias.text}" is a region name, so it cannot also be an alias',
+                        decl.alias.span,
+                    )
                     continue
                 target = vocabulary.resolve(decl.region.text)
                 if target is None:
