@@ -622,3 +622,9 @@ def test_region_declarations_are_never_dropped(text: str, message: str) -> None:
     with pytest.raises(mc.RulesSemanticError) as caught:
         mc.compile_rules(text + "97124 -> WARN\n")
     assert [d.message for d in caught.value.diagnostics] == [message]
+
+
+def test_carc_codes_have_no_leading_zero() -> None:
+    with pytest.raises(mc.RulesSemanticError, match='"097" is not a CARC code'):
+        mc.compile_rules("rule R\n  97124 -> WARN\n  carc 097\nend\n")
+    assert mc.compile_rules("rule R\n  97124 -> WARN\n  carc 97\n  rarc MA01\nend\n").rules[0].carc == "97"

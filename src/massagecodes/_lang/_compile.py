@@ -39,7 +39,7 @@ from massagecodes.units import CMS, PER_CODE, UnitMethod
 LANGUAGE_VERSIONS = (1,)
 SEVERITIES = ("error", "warning", "info")
 OUTCOMES = ("pay", "partial", "hold", "deny")
-_CARC = re.compile(r"[0-9]{1,3}|[A-Z][0-9]{1,2}")
+_CARC = re.compile(r"[1-9][0-9]{0,2}|[A-Z][0-9]{1,2}")  # no leading zero: CARC 97, not 097
 _RARC = re.compile(r"(M|MA|N)[0-9]{1,3}")
 _RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _DX = re.compile(r"[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{0,4})?\*?")
