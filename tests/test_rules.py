@@ -669,3 +669,12 @@ def test_not_means_no_such_line_at_all(rules: str, codes: list[str], expected: l
 def test_explain_names_the_code_that_is_missing() -> None:
     text = mc.compile_rules("97124 AND 97140 SAME region -> DENY\n").evaluate(make_claim(MASSAGE)).explain()
     assert text.endswith("\n  not checked: the claim has none of 97140")
+
+
+def test_rule_effective_dates_apply_line_by_line() -> None:
+    rules = "rule R\n  97124 -> WARN\n  effective 2025-03-15 to 2025-12-31\nend\n"
+    spanning = make_claim(line("97124", minutes=20), line("97124", minutes=20, date="2025-03-16"))
+    assert fired(rules, spanning) == [("R", "WARN", (1,))]
+    assert fired(rules, make_claim(line("97124", minutes=20))) == []
+    claim_level = "rule C\n  payer kind is commercial -> WARN claim\n  effective 2025-03-15 to 2025-12-31\nend\n"
+    assert fired(claim_level, spanning) == []

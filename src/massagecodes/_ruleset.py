@@ -451,11 +451,18 @@ def _apply(rule: CompiledRule, ctx: p.Context) -> Finding | None:
     if rule.skip is not None:
         ctx.note("skipped", None, rule.skip)
         return None
-    if rule.effective is not None and not _in_effect(rule, facts.claim.date_of_service):
-        if ctx.trace is not None:
-            start, end = rule.effective
-            ctx.note(f"effective {start} to {end or 'open'}", False, f"date of service {facts.claim.date_of_service}")
-        return None
+    # A rule with effective dates applies to the lines dated in its range: the claim's
+    # date of service when the match binds no line, else every bound line's date.
+    out_of_range: frozenset[datetime.date] = frozenset()
+    if rule.effective is not None:
+        days = {facts.claim.date_of_service, *facts.dates}
+        out_of_range = frozenset(day for day in days if not _in_effect(rule, day))
+        if out_of_range == days:
+            if ctx.trace is not None:
+                start, end = rule.effective
+                shown = ", ".join(str(day) for day in sorted(days))
+                ctx.note(f"effective {start} to {end or 'open'}", False, f"dates of service {shown}")
+            return None
     lines: set[int] = set()
     related: set[int] = set()
     claim_level = False
@@ -463,6 +470,14 @@ def _apply(rule: CompiledRule, ctx: p.Context) -> Finding | None:
     tracing = ctx.trace is not None
     target = rule.target
     for env in rule.condition.solve(ctx, (None,) * rule.slots):
+        if out_of_range:
+            bound_days = {facts.dates[index] for index in env if index is not None}
+            if not (
+                bound_days.isdisjoint(out_of_range) if bound_days else facts.claim.date_of_service not in out_of_range
+            ):
+                if tracing:
+                    ctx.note("effective", False, "a matched line is dated outside the rule's effective dates")
+                continue
         if target.claim:
             targets = tuple(sorted({index for index in env if index is not None}))
         else:
