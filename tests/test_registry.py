@@ -373,12 +373,13 @@ def test_rulesets_from_an_installed_package(tmp_path: Path) -> None:
     venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
     clean = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "PYTHONHOME"}}
-    subprocess.run(
+    installed = subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", str(ROOT), str(plugin)],
-        check=True,
         capture_output=True,
+        text=True,
         env=clean,
     )
+    assert installed.returncode == 0, installed.stderr
     probe = subprocess.run(
         [str(python), "-c", PLUGIN_PROBE], check=True, capture_output=True, text=True, cwd=tmp_path, env=clean
     )
