@@ -214,3 +214,22 @@ def test_tables_not_in_csv_are_refused(tmp_path: Path, separator: str) -> None:
 def test_category_iii_rows_are_read(tmp_path: Path) -> None:
     ruleset = table_ruleset(tmp_path, [*PTP, "0001T,97140,,20200101,*,1,Category III row"], [*MUE, "0002T,1,2,x"])
     assert [table.count for table in ruleset.tables] == [len(PTP) + 1, len(MUE) + 1]
+
+
+def test_ptp_edit_dates_apply_to_each_date_of_service(tmp_path: Path) -> None:
+    ruleset = table_ruleset(tmp_path, PTP, MUE)
+    # 97530/97112 was deleted on 2024-01-01: it acts on the pair of 2023-12-31 only.
+    value = claim(
+        {"code": "97530", "units": 1},
+        {"code": "97112", "units": 1},
+        {"code": "97530", "units": 1, "date": "2024-01-02"},
+        {"code": "97112", "units": 1, "date": "2024-01-02"},
+        day="2023-12-31",
+    )
+    assert found(ruleset, value) == [("ptp:97530-97112", (1,), "236")]
+    later = claim(
+        {"code": "97530", "units": 1, "date": "2024-01-02"},
+        {"code": "97112", "units": 1, "date": "2024-01-02"},
+        day="2023-12-31",
+    )
+    assert found(ruleset, later) == []

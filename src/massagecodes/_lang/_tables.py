@@ -89,25 +89,41 @@ class PtpTable:
     count: int
 
     def rules_for(self, facts: p.Facts, source: str) -> Iterator[CompiledRule]:
-        day = facts.claim.date_of_service.toordinal()
+        """The edits in force for the claim's pairs of codes, on the dates both are billed
+        (a line's own date, else the claim's): an edit deleted or not yet effective on
+        one of those dates does not act there."""
         codes = sorted(facts.by_code)
         for first in codes:
             for second in codes:
                 rows = self.pairs.get(first + second) if first != second else None
                 if not rows:
                     continue
-                for effective, deleted, indicator in rows:
-                    if indicator == 9 or day < effective or (deleted != _NO_DATE and day >= deleted):
-                        continue
-                    yield self._rule(first, second, indicator, source)
-                    break
+                common = sorted(
+                    {facts.dates[i] for i in facts.by_code[first]} & {facts.dates[i] for i in facts.by_code[second]}
+                )
+                by_indicator: dict[int, list[datetime.date]] = {}
+                for day in common:
+                    ordinal = day.toordinal()
+                    for effective, deleted, indicator in rows:
+                        if indicator == 9 or ordinal < effective or (deleted != _NO_DATE and ordinal >= deleted):
+                            continue
+                        by_indicator.setdefault(indicator, []).append(day)
+                        break
+                for indicator, days in sorted(by_indicator.items()):
+                    only = None if len(days) == len(common) else tuple(days)
+                    yield self._rule(first, second, indicator, source, only)
 
-    def _rule(self, first: str, second: str, indicator: int, source: str) -> CompiledRule:
+    def _rule(
+        self, first: str, second: str, indicator: int, source: str, days: tuple[datetime.date, ...] | None
+    ) -> CompiledRule:
         column1 = p.CodeTermPred(0, frozenset({first}), first)
         column2 = p.CodeTermPred(1, frozenset({second}), second)
-        condition = p.AllOf(
-            (column1, column2), (p.Relation(True, "date", (0, 1), "SAME date"),), f"{first} AND {second} SAME date"
-        )
+        items: tuple[p.Predicate, ...] = (column1, column2)
+        if days is not None:  # in force on some of the dates only
+            shown = " or ".join(str(day) for day in days)
+            selector = p.LineSelector("code", frozenset({second}), (1,), None)
+            items += (p.MeasurePred("date", selector, "is", days, f"date of {second} is {shown}"),)
+        condition = p.AllOf(items, (p.Relation(True, "date", (0, 1), "SAME date"),), f"{first} AND {second} SAME date")
         unless = None
         text = f"{first} AND {second} SAME date -> DENY {second}"
         if indicator == 1:
