@@ -628,3 +628,11 @@ def test_carc_codes_have_no_leading_zero() -> None:
     with pytest.raises(mc.RulesSemanticError, match='"097" is not a CARC code'):
         mc.compile_rules("rule R\n  97124 -> WARN\n  carc 097\nend\n")
     assert mc.compile_rules("rule R\n  97124 -> WARN\n  carc 97\n  rarc MA01\nend\n").rules[0].carc == "97"
+
+
+def test_a_rule_block_without_its_rule_line() -> None:
+    with pytest.raises(mc.RulesSyntaxError) as caught:
+        mc.compile_rules('rule R1 "title"\nend\n')
+    assert [(d.line, d.message) for d in caught.value.diagnostics] == [
+        (2, 'a "rule" block needs its rule line before "end", e.g. "97124 -> WARN"')
+    ]

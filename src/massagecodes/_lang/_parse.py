@@ -301,6 +301,10 @@ def _syntax_diagnostic(
     line_start = text.rfind("\n", 0, position) + 1
     if (kind == "END" and "END" not in expected) or (at_end and text[line_start:position].strip() == "end"):
         where = (line, text[line_start:position].index("end") + 1) if at_end else None
+        before = [piece.split("#", 1)[0].strip() for piece in text[:line_start].splitlines()]
+        last_line = next((piece for piece in reversed(before) if piece), "")
+        if last_line.startswith("rule ") or last_line == "rule":
+            return make("MC100", 'a "rule" block needs its rule line before "end", e.g. "97124 -> WARN"', 3, at=where)
         return make("MC100", 'this "end" closes no "rule" or "test" block', 3, at=where)
 
     # A lower-case connective is read as a name; the error shows at the word after it.
