@@ -19,8 +19,16 @@ from massagecodes import units
 from massagecodes._lang._analysis import analyse
 from massagecodes._lang._parse import parse
 from massagecodes._model import Claim
-from massagecodes._registry import available_rulesets, load_ruleset
-from massagecodes._ruleset import Result, Ruleset, RuleTestOutcome, format_rules, load_rules, read_rules_file
+from massagecodes._registry import available_rulesets, directory_resolver, load_ruleset
+from massagecodes._ruleset import (
+    Result,
+    Ruleset,
+    RuleTestOutcome,
+    compile_rules,
+    format_rules,
+    load_rules,
+    read_rules_file,
+)
 from massagecodes.errors import Diagnostic, InputError, MassagecodesError, Problem, RulesError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -451,8 +459,10 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except InputError as error:  # report it and go on with the other files
             unreadable.append(error)
             continue
-        try:
-            ruleset = load_rules(path, directories=[path.parent])
+        try:  # the text already read, compiled as load_rules would
+            ruleset = compile_rules(
+                text, source=str(path), directory=path.parent, resolver=directory_resolver([path.parent])
+            )
         except RulesError as error:
             diagnostics.extend(error.diagnostics)
             continue

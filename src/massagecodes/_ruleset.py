@@ -669,17 +669,12 @@ def _with_semantic_problems(error: RulesSyntaxError, *, source: str, text: str) 
     partial = error.partial
     if not isinstance(partial, Document) or any(item.key == "extends" for item in partial.header):
         return error
+    # A test that names a rule whose block failed to parse is not a second problem.
+    written = re.findall(r"^[ \t]*rule[ \t]+([A-Za-z0-9_.-]+)", text, flags=re.MULTILINE)
     try:
-        compile_document(partial, source=source, text=text)
+        compile_document(partial, source=source, text=text, unparsed_rule_ids=written)
     except RulesSemanticError as semantic:
-        # A test that names a rule whose block failed to parse is not a second problem.
-        written = set(re.findall(r"^[ \t]*rule[ \t]+([A-Za-z0-9_.-]+)", text, flags=re.MULTILINE))
-        semantic_only = [
-            d
-            for d in semantic.diagnostics
-            if not (d.code == "MC212" and (m := re.match(r'no rule "([^"]*)"', d.message)) and m.group(1) in written)
-        ]
-        merged = sorted((*error.diagnostics, *semantic_only), key=lambda d: (d.line, d.column))
+        merged = sorted((*error.diagnostics, *semantic.diagnostics), key=lambda d: (d.line, d.column))
         return RulesSyntaxError(merged)
     except InputError:
         return error

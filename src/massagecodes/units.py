@@ -487,67 +487,55 @@ def check_claim(
     timed = _timed_flags(((f"$.lines[{i}].code", line.code) for i, line in enumerate(claim.lines)), catalog)
     days = _day_lines(claim, timed)
     supported, allocations = _supported_by_line(claim, days, chosen)
-    findings: list[tuple[int, UnitFinding]] = []
+    findings: list[UnitFinding] = []
     for day, allocation in allocations:
         most = _most_units(allocation)
-        billed_lines = []
+        billed_lines: list[int] = []
+        flagged = False
         for code, indexes in days[day].items():
             billed = [i for i in indexes if claim.lines[i].units is not None]
             billed_lines.extend(billed)
             units = sum(claim.lines[i].units or 0 for i in billed)
-            minutes = sum(claim.lines[i].minutes or 0 for i in indexes)
             if billed and units > most[code]:
+                flagged = True
+                minutes = sum(claim.lines[i].minutes or 0 for i in indexes)
                 findings.append(
-                    (
+                    UnitFinding(
                         billed[0],
-                        UnitFinding(
-                            billed[0],
-                            "units-exceed-minutes",
-                            f"{_lines_text(billed)} bill{'s' if len(billed) == 1 else ''} {units} units of {code};"
-                            f" its {minutes} documented minutes that day support at most {most[code]}"
-                            f" under method {chosen.name}",
-                            f"bill at most {most[code]} units, or document the minutes that support {units}",
-                            "151",
-                        ),
+                        "units-exceed-minutes",
+                        f"{_lines_text(billed)} bill{'s' if len(billed) == 1 else ''} {units} units of {code};"
+                        f" its {minutes} documented minutes that day support at most {most[code]}"
+                        f" under method {chosen.name}",
+                        f"bill at most {most[code]} units, or document the minutes that support {units}",
+                        "151",
                     )
                 )
-        if (
-            chosen.basis == "total-time"
-            and billed_lines
-            and not any(f.kind == "units-exceed-minutes" and f.line in billed_lines for _, f in findings)
-        ):
-            units = sum(claim.lines[i].units or 0 for i in billed_lines)
-            if units > allocation.total_units:
-                billed_lines.sort()
-                findings.append(
-                    (
-                        billed_lines[0],
-                        UnitFinding(
-                            billed_lines[0],
-                            "units-exceed-minutes",
-                            f"{_lines_text(billed_lines)} bill {units} timed units in all;"
-                            f" the day's {allocation.total_minutes} timed minutes support {allocation.total_units}"
-                            f" under method {chosen.name}",
-                            f"bill {allocation.total_units} timed units in all for the day",
-                            "151",
-                        ),
-                    )
+        units = sum(claim.lines[i].units or 0 for i in billed_lines)
+        if chosen.basis == "total-time" and not flagged and units > allocation.total_units:
+            billed_lines.sort()
+            findings.append(
+                UnitFinding(
+                    billed_lines[0],
+                    "units-exceed-minutes",
+                    f"{_lines_text(billed_lines)} bill {units} timed units in all;"
+                    f" the day's {allocation.total_minutes} timed minutes support {allocation.total_units}"
+                    f" under method {chosen.name}",
+                    f"bill {allocation.total_units} timed units in all for the day",
+                    "151",
                 )
+            )
     results = []
     for index, line in enumerate(claim.lines):
         results.append(LineUnits(index, line.code, line.minutes, line.units, supported.get(index)))
         if timed[line.code] and line.minutes is None:
             findings.append(
-                (
+                UnitFinding(
                     index,
-                    UnitFinding(
-                        index,
-                        "minutes-missing",
-                        f"line {index} bills timed code {line.code} without its minutes, so its units cannot be checked",
-                        "document the minutes of direct treatment per code",
-                        None,
-                    ),
+                    "minutes-missing",
+                    f"line {index} bills timed code {line.code} without its minutes, so its units cannot be checked",
+                    "document the minutes of direct treatment per code",
+                    None,
                 )
             )
-    ordered = tuple(finding for _, finding in sorted(findings, key=lambda pair: pair[0]))
-    return ClaimUnits(chosen, tuple(results), ordered, tuple(allocations))
+    findings.sort(key=lambda finding: finding.line)  # stable: a line's findings keep their order
+    return ClaimUnits(chosen, tuple(results), tuple(findings), tuple(allocations))

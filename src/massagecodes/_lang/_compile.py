@@ -1127,11 +1127,14 @@ def compile_document(
     text: str,
     base: Base | None = None,
     params: Mapping[str, object] | None = None,
+    unparsed_rule_ids: Iterable[str] = (),
 ) -> Compiled:
     """Check and compile a parsed document; raise RulesSemanticError listing every problem.
 
     ``base`` is the compiled ruleset this one ``extends`` (resolved by the caller);
-    ``params`` are the caller's values for the ruleset's parameters.
+    ``params`` are the caller's values for the ruleset's parameters;
+    ``unparsed_rule_ids`` are rules of the text whose blocks did not parse (a test
+    may name them without a second error).
     """
     given = dict(params or {})
     compiler = _Compiler(document, source, text, base=base, params=given)
@@ -1174,7 +1177,7 @@ def compile_document(
         merged.extend(mine.pop(rule.id, rule) for rule in base.rules if rule.id not in disabled)
     merged.extend(rule for rule in own if rule is not None and rule.id in mine)
     rules = tuple(rule if rule.order == order else attrs.evolve(rule, order=order) for order, rule in enumerate(merged))
-    compiler.tests([rule.id for rule in rules])
+    compiler.tests([*(rule.id for rule in rules), *unparsed_rule_ids])
     if compiler.diagnostics:
         ordered = sorted(compiler.diagnostics, key=lambda d: (d.line, d.column))
         raise RulesSemanticError(ordered)
