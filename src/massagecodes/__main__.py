@@ -187,6 +187,39 @@ def _parser() -> argparse.ArgumentParser:
     list_cmd.add_argument(
         "--rules-dir", action="append", default=[], type=Path, metavar="DIR", help="also look for rulesets here"
     )
+
+    superbill_cmd = commands.add_parser(
+        "superbill",
+        help="write a superbill (PDF or HTML) for a claim or a session",
+        description=(
+            "Write the itemised receipt a client sends to their own insurer, for a claim or a session (JSON): "
+            "one-page PDF (needs the pdf extra) or self-contained HTML, chosen by the --out suffix."
+        ),
+        epilog="Example: massagecodes superbill examples/claim.json --practice examples/superbill/practice.json --out superbill.pdf",
+    )
+    superbill_cmd.add_argument("claim", type=Path, metavar="CLAIM", help="a claim or a session as JSON")
+    superbill_cmd.add_argument("--out", required=True, type=Path, metavar="FILE", help="FILE.pdf or FILE.html")
+    superbill_cmd.add_argument(
+        "--practice", type=Path, metavar="FILE", help="the practice as JSON: name, address, NPI, tax id, taxonomy"
+    )
+    superbill_cmd.add_argument("--client", type=Path, metavar="FILE", help="the client's name and address as JSON")
+    superbill_cmd.add_argument(
+        "--payment",
+        action="append",
+        default=[],
+        metavar="AMOUNT",
+        help="an amount already paid, e.g. 80.00 (repeatable)",
+    )
+    superbill_cmd.add_argument(
+        "--diagnosis", action="append", default=[], metavar="CODE", help="an ICD-10-CM code, for a session (repeatable)"
+    )
+    superbill_cmd.add_argument("--date", metavar="YYYY-MM-DD", help="the statement date (default: today)")
+    superbill_cmd.add_argument(
+        "--method", default="cms", choices=["cms", "per-code"], help="unit method for minutes (default: cms)"
+    )
+    superbill_cmd.add_argument(
+        "--font", type=Path, metavar="TTF", help="a TrueType font, for text beyond Latin-1 (PDF)"
+    )
     return parser
 
 
@@ -374,6 +407,92 @@ def _schema(args: argparse.Namespace, out: TextIO) -> int:
 
     json.dump(claim_schema() if args.shape == "claim" else session_schema(), out, indent=2)
     out.write("\n")
+    return EXIT_OK
+
+
+def _superbill(args: argparse.Namespace, out: TextIO) -> int:
+    """Read the claim or session, practice, client and payments; write the superbill."""
+    import datetime
+    import re
+    from decimal import Decimal
+    from typing import cast
+
+    from massagecodes import superbill
+    from massagecodes._model import Session
+
+    formats: dict[str, superbill._Format] = {".pdf": "pdf", ".html": "html", ".htm": "html"}
+    kind = formats.get(args.out.suffix.lower())
+    problems = []
+    if kind is None:
+        problems.append(Problem("--out", f"expected a file name ending in .pdf or .html, got {str(args.out)!r}"))
+    if args.practice is None:
+        problems.append(
+            Problem(
+                "--practice",
+                "a superbill needs the practice's name, address, NPI, tax id and taxonomy, which a claim does not "
+                "hold: give --practice FILE (docs/superbill.md, examples/superbill/practice.json)",
+            )
+        )
+    payments = []
+    for word in args.payment:
+        if not re.fullmatch(r"[0-9]+(\.[0-9]{1,2})?", word) or Decimal(word) == 0:
+            problems.append(Problem("--payment", f"expected an amount > 0 such as 80.00, got {word!r}"))
+        else:
+            payments.append(superbill.Payment(amount=Decimal(word)))
+    try:
+        issued = datetime.date.today() if args.date is None else datetime.date.fromisoformat(args.date)
+    except ValueError:
+        problems.append(Problem("--date", f"expected a date as YYYY-MM-DD, got {args.date!r}"))
+    if problems:
+        raise InputError(problems, what="arguments")
+    assert kind is not None  # reported above otherwise
+    assert args.practice is not None
+
+    def read(path: Path, what: str) -> bytes:
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(MAX_INPUT_BYTES + 1)
+        except OSError as error:
+            raise InputError(
+                [Problem(str(path), f"cannot read the file: {error.strerror}")], what=f"{what} file"
+            ) from None
+        if len(data) > MAX_INPUT_BYTES:
+            raise InputError([Problem(str(path), f"file is larger than {MAX_INPUT_BYTES} bytes")], what=f"{what} file")
+        return data
+
+    def parsed(path: Path, what: str, parse: Callable[[bytes], object]) -> object:
+        try:
+            return parse(read(path, what))
+        except InputError as error:  # each problem with its file, as _read_claim reports them
+            raise InputError(
+                [Problem(f"{path}: {p.path}", p.message) for p in error.problems], what=error.what
+            ) from None
+
+    source = cast(Claim | Session, parsed(args.claim, "claim", superbill._source_from_json))
+    practice = cast(superbill.Practice, parsed(args.practice, "practice", superbill.Practice.from_json))
+    client = None if args.client is None else parsed(args.client, "client", superbill.Client.from_json)
+    assert client is None or isinstance(client, superbill.Client)
+    data, bill = superbill._render(
+        kind,
+        source,
+        practice,
+        client=client,
+        payments=payments,
+        diagnoses=args.diagnosis,
+        issued=issued,
+        method=args.method,
+        font=args.font,
+    )
+    try:
+        args.out.write_bytes(data)
+    except OSError as error:
+        raise InputError([Problem(str(args.out), f"cannot write the file: {error.strerror}")], what="output") from None
+    lines = "line" if len(bill.lines) == 1 else "lines"
+    totals = f"total charges {superbill._money(bill.total)}, balance due {superbill._money(bill.balance)}"
+    out.write(f"wrote {args.out}: {len(bill.lines)} {lines}, {totals}\n")
+    note = bill.note()
+    if note is not None:
+        out.write(f"note: {note}\n")
     return EXIT_OK
 
 
@@ -719,6 +838,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         "diff": _diff,
         "list": _list,
         "schema": _schema,
+        "superbill": _superbill,
     }
     try:
         return commands[args.command](args, out)
