@@ -482,3 +482,67 @@ def test_check_finds_repeated_rules_with_effective_dates(tmp_path: Path) -> None
     code, out, _ = run("check", str(rules))
     assert code == 0
     assert [line.split(": ")[1] for line in out.splitlines() if "warning MC" in line] == ["warning MC302"]
+
+
+# --- eval reads 837P files and FHIR Claims -----------------------------------------------
+
+X12_EXAMPLE = EXAMPLE.parent / "x12" / "claim.837"
+FHIR_EXAMPLE = EXAMPLE.parent / "fhir" / "claim.json"
+
+
+def test_eval_reads_an_837p_file() -> None:
+    code, out, err = run("eval", "--ruleset", "commercial", "--license", "LMT", str(X12_EXAMPLE), "--format", "jsonl")
+    assert (code, err) == (0, "1 evaluated, 0 rejected, 0 denied\n")
+    (line,) = out.splitlines()
+    result = json.loads(line)
+    assert result["claim"] == f"{X12_EXAMPLE}[0]"
+    assert [(f["rule_id"], f["lines"]) for f in result["findings"]] == [("referral-required", [0, 1])]
+
+
+def test_eval_needs_the_licence_an_837p_does_not_carry() -> None:
+    code, out, err = run("eval", "--ruleset", "commercial", str(X12_EXAMPLE))
+    assert code == 2
+    assert out == "0 evaluated, 1 rejected, 0 denied\n"
+    assert err == (
+        f"massagecodes: {X12_EXAMPLE}: invalid claim: segment 21: the 837P does not say the provider's licence"
+        " (LMT, PT, DC, ...): pass license= (eval --license)\n"
+    )
+
+
+def test_eval_reads_a_fhir_claim_and_a_folder_of_every_kind(tmp_path: Path) -> None:
+    code, out, err = run(
+        "eval", "--ruleset", "commercial", "--license", "LMT", "--payer-kind", "commercial", str(FHIR_EXAMPLE)
+    )
+    assert (code, err) == (0, "")
+    assert "hot-cold-packs-bundled" in out
+    for source in (EXAMPLE, X12_EXAMPLE, FHIR_EXAMPLE):
+        (tmp_path / (source.parent.name + source.suffix)).write_bytes(source.read_bytes())
+    (tmp_path / "broken.edi").write_text("ISA*00*", encoding="utf-8")
+    code, out, err = run(
+        "eval",
+        "--ruleset",
+        "commercial",
+        "--license",
+        "LMT",
+        "--payer-kind",
+        "commercial",
+        str(tmp_path),
+        "--format",
+        "json",
+    )
+    assert code == 2  # the broken file is rejected; the others are evaluated
+    assert [item["claim"] for item in json.loads(out)] == [
+        f"{tmp_path / 'examples.json'}",
+        f"{tmp_path / 'fhir.json'}",
+        f"{tmp_path / 'x12.837'}[0]",
+    ]
+    assert err == (
+        f"massagecodes: {tmp_path / 'broken.edi'}: invalid claim: segment 1: not an X12 interchange: "
+        "it must begin with a complete ISA segment\n3 evaluated, 1 rejected, 0 denied\n"
+    )
+
+
+def test_eval_licence_choices_are_checked(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, _ = run("eval", "--ruleset", "commercial", "--license", "RN", str(X12_EXAMPLE))
+    assert code == 2
+    assert "argument --license: invalid choice: 'RN'" in capsys.readouterr().err

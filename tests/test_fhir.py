@@ -313,12 +313,12 @@ def test_what_a_claim_written_elsewhere_does_not_say() -> None:
         (
             "$.contained[4].type",
             f'the payer kind is missing: expected a Coverage.type coding of system "{fhir.CS_PAYER_KIND}", '
-            'or pass read_claim(..., payer_kind="commercial") (or another kind)',
+            'or pass read_claim(..., payer_kind="commercial") (or another kind; eval --payer-kind)',
         ),
         (
             "$.contained[1]",
             f'the licence is missing: expected a qualification coding of system "{fhir.CS_LICENSE}", '
-            'or pass read_claim(..., license="LMT") (or another licence)',
+            'or pass read_claim(..., license="LMT") (or another licence; eval --license)',
         ),
     ]
 

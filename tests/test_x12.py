@@ -309,7 +309,7 @@ def test_the_licence_must_come_from_somewhere() -> None:
     with pytest.raises(InputError) as error:
         read("one-claim.837")
     assert problems(error) == [
-        "segment 21: the 837P does not say the provider's licence (LMT, PT, DC, ...): pass license="
+        "segment 21: the 837P does not say the provider's licence (LMT, PT, DC, ...): pass license= (eval --license)"
     ]
 
 
@@ -318,7 +318,7 @@ def test_an_unknown_claim_filing_indicator_needs_payer_kind() -> None:
     with pytest.raises(InputError) as error:
         x12.read_837p(text, license="LMT")
     assert problems(error) == [
-        "segment 15 SBR09: this claim filing indicator names no payer kind the rules know: pass payer_kind="
+        "segment 15 SBR09: this claim filing indicator names no payer kind the rules know: pass payer_kind= (eval --payer-kind)"
     ]
     (claim,) = x12.read_837p(text, license="LMT", payer_kind="commercial")
     assert claim.payer.kind is mc.PayerKind.COMMERCIAL
@@ -363,7 +363,7 @@ def test_a_changed_massagecodes_note_is_reported() -> None:
     # The note is reported, and so is what it would have said (the licence).
     assert problems(error) == [
         "segment 20 K301: a massagecodes K3 note that is not readable: it was changed or cut",
-        "segment 19: the 837P does not say the provider's licence (LMT, PT, DC, ...): pass license=",
+        "segment 19: the 837P does not say the provider's licence (LMT, PT, DC, ...): pass license= (eval --license)",
     ]
 
 

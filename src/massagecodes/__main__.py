@@ -18,7 +18,7 @@ import attrs
 from massagecodes import units
 from massagecodes._lang._analysis import analyse
 from massagecodes._lang._parse import parse
-from massagecodes._model import Claim
+from massagecodes._model import Claim, License, PayerKind
 from massagecodes._registry import available_rulesets, directory_resolver, load_ruleset
 from massagecodes._ruleset import (
     Result,
@@ -63,7 +63,11 @@ def _parser() -> argparse.ArgumentParser:
     eval_cmd = commands.add_parser(
         "eval",
         help="evaluate a claim against a ruleset",
-        description="Evaluate a claim (JSON) against an installed ruleset and print its findings.",
+        description=(
+            "Evaluate claims against an installed ruleset and print their findings. Claims are our JSON, "
+            'FHIR R4 Claim resources (JSON with "resourceType": "Claim"; needs the fhir extra) '
+            "or X12 837P files (.837, .x12, .edi; needs the x12 extra)."
+        ),
         epilog="Example: massagecodes eval --ruleset commercial examples/claim.json",
     )
     eval_cmd.add_argument(
@@ -71,7 +75,17 @@ def _parser() -> argparse.ArgumentParser:
         nargs="+",
         type=Path,
         metavar="INPUT",
-        help="claims: JSON files (a claim or a list), .jsonl files, or folders of them",
+        help="claims: JSON files (a claim, a FHIR Claim or a list), .jsonl files, 837P files, or folders of them",
+    )
+    eval_cmd.add_argument(
+        "--license",
+        choices=[license.value for license in License],
+        help="the provider's licence, for 837P and FHIR claims that do not say it",
+    )
+    eval_cmd.add_argument(
+        "--payer-kind",
+        choices=[kind.value for kind in PayerKind],
+        help="the payer's kind, for 837P and FHIR claims whose payer names no kind the rules know",
     )
     eval_cmd.add_argument(
         "--ruleset", required=True, metavar="NAME[==VERSION]", help="a ruleset name, optionally pinned"
@@ -347,7 +361,8 @@ def _finding_rows(claim: Claim, result: Result) -> list[tuple[str, ...]]:
 
 def _eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     ruleset = _ruleset(args.ruleset, directories=args.rules_dir, params=_params(args.param))
-    claims = [item for path in args.inputs for item in _corpus(path)]
+    given = _Given(license=args.license, payer_kind=args.payer_kind)
+    claims = [item for path in args.inputs for item in _corpus(path, given)]
     single = (
         len(claims) == 1 and len(args.inputs) == 1 and args.inputs[0].is_file() and args.inputs[0].suffix == ".json"
     )
@@ -714,27 +729,53 @@ def _write_junit(path: Path, reports: Sequence[Report]) -> None:
     ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
 
 
-def _corpus(path: Path) -> Iterator[tuple[str, Claim | InputError]]:
-    """Claims from a JSON file (one claim or a list), a .jsonl file, or a folder of them;
-    each with where it came from, or the error that rejected it."""
+@attrs.frozen
+class _Given:
+    """What the command line says of claims whose files do not (837P and FHIR)."""
+
+    license: str | None = None
+    payer_kind: str | None = None
+
+
+X12_SUFFIXES = (".837", ".x12", ".edi")
+
+
+def _corpus(path: Path, given: _Given = _Given()) -> Iterator[tuple[str, Claim | InputError]]:
+    """Claims from a JSON file (a claim, a FHIR Claim or a list), a .jsonl file, an 837P
+    file, or a folder of them; each with where it came from, or the error that rejected it."""
     if not path.exists():
         raise InputError([Problem(str(path), "no such file or folder")], what="claims")
-    files = sorted(p for p in path.iterdir() if p.suffix in (".json", ".jsonl")) if path.is_dir() else [path]
+    suffixes = (".json", ".jsonl", *X12_SUFFIXES)
+    files = sorted(p for p in path.iterdir() if p.suffix.lower() in suffixes) if path.is_dir() else [path]
     for file in files:
         try:
             text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             yield str(file), InputError([Problem(str(file), f"cannot read the file: {error}")], what="claims")
             continue
-        if file.suffix == ".jsonl":
+        if file.suffix.lower() in X12_SUFFIXES:
+            yield from _claims_in_837p(str(file), text, given)
+        elif file.suffix == ".jsonl":
             for number, line in enumerate(text.splitlines(), start=1):
                 if line.strip():
-                    yield from _claims_in(f"{file}:{number}", line)
+                    yield from _claims_in(f"{file}:{number}", line, given)
         else:
-            yield from _claims_in(str(file), text)
+            yield from _claims_in(str(file), text, given)
 
 
-def _claims_in(where: str, text: str) -> Iterator[tuple[str, Claim | InputError]]:
+def _claims_in_837p(where: str, text: str, given: _Given) -> Iterator[tuple[str, Claim | InputError]]:
+    from massagecodes import x12  # pyx12 is imported on first use: ExtraMissingError stops the run
+
+    try:
+        claims = x12.read_837p(text, license=given.license, payer_kind=given.payer_kind)
+    except InputError as error:
+        yield where, error
+        return
+    for index, claim in enumerate(claims):
+        yield f"{where}[{index}]", claim
+
+
+def _claims_in(where: str, text: str, given: _Given = _Given()) -> Iterator[tuple[str, Claim | InputError]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
@@ -752,7 +793,12 @@ def _claims_in(where: str, text: str) -> Iterator[tuple[str, Claim | InputError]
     for index, item in enumerate(items):
         label = f"{where}[{index}]" if isinstance(data, list) else where
         try:
-            yield label, Claim.from_dict(item)
+            if isinstance(item, dict) and "resourceType" in item:
+                from massagecodes import fhir  # fhir.resources is imported on first use
+
+                yield label, fhir.read_claim(item, license=given.license, payer_kind=given.payer_kind)
+            else:
+                yield label, Claim.from_dict(item)
         except InputError as error:
             yield label, error
 

@@ -973,7 +973,7 @@ def _payer(
         where = "$.insurance" if coverage is None else _key(coverage[0], "type")
         message = (
             f'the payer kind is missing: expected a Coverage.type coding of system "{CS_PAYER_KIND}", '
-            'or pass read_claim(..., payer_kind="commercial") (or another kind)'
+            'or pass read_claim(..., payer_kind="commercial") (or another kind; eval --payer-kind)'
         )
         reader.add(where, message, field="$.payer.kind")
     # name and state: Claim.insurer, else the focal coverage's one payor
@@ -1099,7 +1099,7 @@ def _provider(data: Mapping[str, Any], reader: _Reader, license: str | None) -> 
     elif "$.provider.license" not in reader.failed:
         message = (
             f'the licence is missing: expected a qualification coding of system "{CS_LICENSE}", '
-            'or pass read_claim(..., license="LMT") (or another licence)'
+            'or pass read_claim(..., license="LMT") (or another licence; eval --license)'
         )
         reader.add(path, message, field="$.provider.license")
     # taxonomy: the care team's qualification for this provider, or the provider's own

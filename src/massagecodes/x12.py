@@ -927,12 +927,15 @@ def _read_claim(
         reason = (
             "this claim filing indicator names no payer kind the rules know" if filing else "no claim filing indicator"
         )
-        found.append(Problem(sbr.where(9), reason + ": pass payer_kind="))
+        found.append(Problem(sbr.where(9), reason + ": pass payer_kind= (eval --payer-kind)"))
     if license is not None:
         provider["license"] = license.value
     elif provider["license"] is None:
         found.append(
-            Problem(clm.where(), "the 837P does not say the provider's licence (LMT, PT, DC, ...): pass license=")
+            Problem(
+                clm.where(),
+                "the 837P does not say the provider's licence (LMT, PT, DC, ...): pass license= (eval --license)",
+            )
         )
     if data["date_of_service"] is None and line_dates:
         data["date_of_service"] = min(line_dates)
