@@ -63,3 +63,63 @@ def test_rule_condition() -> None:
     data["diagnoses"] = []
     data["lines"] = [{**line, "diagnosis_pointers": []} for line in data["lines"]]
     assert [f.rule_id for f in ruleset.evaluate(mc.Claim.from_dict(data)).findings] == ["unbillable"]
+
+
+# --- reported by check and eval ----------------------------------------------------------
+
+
+def _run(*argv: str) -> tuple[int, str, str]:
+    import io
+
+    from massagecodes.__main__ import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_eval_reports_diagnoses_that_are_not_billable_by_letter(tmp_path: Path) -> None:
+    claim = {
+        "date_of_service": "2026-03-02",
+        "payer": {"kind": "commercial"},
+        "provider": {"npi": "1234567893", "license": "LMT"},
+        "patient": {"id": "P-9"},
+        "diagnoses": ["M54.50", "M54", "M99.99"],
+        "referral": {"npi": "1245319599", "date": "2026-01-02"},
+        "lines": [{"code": "97124", "minutes": 30, "diagnosis_pointers": [1, 2, 3], "charge": "60.00"}],
+    }
+    path = tmp_path / "claim.json"
+    path.write_text(json.dumps(claim), encoding="utf-8")
+    code, out, err = _run("eval", "--ruleset", "commercial", "--icd10", str(path))
+    assert (code, err) == (0, "")
+    assert out.splitlines()[-2:] == [
+        "diagnosis B: a category of ICD-10-CM, not a billable code: use one of the codes under it",
+        "diagnosis C: not in ICD-10-CM",
+    ]
+    assert "M54" not in out  # the codes themselves are health information
+    code, out, _ = _run("eval", "--ruleset", "commercial", "--icd10", str(path), "--format", "json")
+    assert json.loads(out)["icd10"] == [
+        {"diagnosis": "B", "problem": "a category of ICD-10-CM, not a billable code: use one of the codes under it"},
+        {"diagnosis": "C", "problem": "not in ICD-10-CM"},
+    ]
+    code, out, _ = _run("eval", "--ruleset", "commercial", str(path), "--format", "json")
+    assert "icd10" not in json.loads(out)  # opt-in: the code set takes seconds to load
+
+
+def test_check_warns_of_diagnosis_codes_icd10_does_not_have(tmp_path: Path) -> None:
+    path = tmp_path / "dx.rules"
+    path.write_text(
+        'rule back-pain "Back pain"\n'
+        "  97124 AND diagnosis M54.* or M54.7* or M54.50 to M54.99 -> REQUIRE referral\n"
+        "end\n",
+        encoding="utf-8",
+    )
+    code, out, _ = _run("check", "--icd10", "--format", "json", str(path))
+    assert code == 0
+    found = [(d["code"], d["line"], d["column"], d["message"]) for d in json.loads(out)]
+    assert found == [
+        ("MC307", 2, 32, "diagnosis pattern M54.7* is not in ICD-10-CM (its stem M54.7 is not a code or category)"),
+        ("MC307", 2, 52, "diagnosis code M54.99 is not in ICD-10-CM"),
+    ]
+    code, out, _ = _run("check", "--format", "json", str(path))
+    assert json.loads(out) == []

@@ -16,7 +16,7 @@ from typing import TextIO
 import attrs
 
 from massagecodes import units
-from massagecodes._lang._analysis import analyse
+from massagecodes._lang._analysis import analyse, icd10_warnings
 from massagecodes._lang._parse import parse
 from massagecodes._model import Claim, License, PayerKind
 from massagecodes._registry import available_rulesets, directory_resolver, load_ruleset
@@ -81,6 +81,11 @@ def _parser() -> argparse.ArgumentParser:
         "--license",
         choices=[license.value for license in License],
         help="the provider's licence, for 837P and FHIR claims that do not say it",
+    )
+    eval_cmd.add_argument(
+        "--icd10",
+        action="store_true",
+        help="also check each claim's diagnoses against ICD-10-CM: billable (leaf) codes only (needs the icd10 extra)",
     )
     eval_cmd.add_argument(
         "--payer-kind",
@@ -187,6 +192,11 @@ def _parser() -> argparse.ArgumentParser:
         "--format", default="human", choices=["human", "json"], help="output format (default: human)"
     )
     check_cmd.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    check_cmd.add_argument(
+        "--icd10",
+        action="store_true",
+        help="also warn of diagnosis codes the rules name that ICD-10-CM does not have (MC307; needs the icd10 extra)",
+    )
 
     schema_cmd = commands.add_parser(
         "schema",
@@ -387,17 +397,20 @@ def _eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         denied += result.outcome == "deny"
         worst = max([worst, *(_SERIOUSNESS[f.action] for f in result.findings)])
         results.append((where, claim, result))
+    notes = {where: _diagnosis_notes(claim) for where, claim, _ in results} if args.icd10 else {}
     if progress:
         err.write("\r" + " " * 40 + "\r")
     if args.format == "json":
         payload: object = (
-            results[0][2].to_dict() if single and results else [{"claim": w, **r.to_dict()} for w, _, r in results]
+            {**results[0][2].to_dict(), **_icd10_key(notes, results[0][0])}
+            if single and results
+            else [{"claim": w, **r.to_dict(), **_icd10_key(notes, w)} for w, _, r in results]
         )
         json.dump(payload, out, indent=2)
         out.write("\n")
     elif args.format == "jsonl":
         for where, _, result in results:
-            out.write(json.dumps({"claim": where, **result.to_dict()}) + "\n")
+            out.write(json.dumps({"claim": where, **result.to_dict(), **_icd10_key(notes, where)}) + "\n")
     else:
         for where, claim, result in results:
             head = f"ruleset {result.ruleset_name} {result.ruleset_version or ''} ({result.ruleset_hash[:19]}): outcome {result.outcome}"
@@ -408,6 +421,8 @@ def _eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 out.write("no findings\n")
             for rule_id, reason in result.skipped:
                 out.write(f"skipped rule {rule_id}: {reason}\n")
+            for letter, problem in notes.get(where, ()):
+                out.write(f"diagnosis {letter}: {problem}\n")
     if not single:
         (out if args.format == "table" else err).write(f"{evaluated} evaluated, {rejected} rejected, {denied} denied\n")
     if rejected:
@@ -415,6 +430,25 @@ def _eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.fail_on is not None and worst >= _FAIL_ON[args.fail_on]:
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _diagnosis_notes(claim: Claim) -> list[tuple[str, str]]:
+    """Each diagnosis ICD-10-CM does not bill, by its letter (A-L): never the code itself."""
+    from massagecodes import icd10
+
+    notes = []
+    for letter, code in zip("ABCDEFGHIJKL", claim.diagnoses, strict=False):
+        if not icd10.is_known(code):
+            notes.append((letter, "not in ICD-10-CM"))
+        elif not icd10.is_billable(code):
+            notes.append((letter, "a category of ICD-10-CM, not a billable code: use one of the codes under it"))
+    return notes
+
+
+def _icd10_key(notes: dict[str, list[tuple[str, str]]], where: str) -> dict[str, object]:
+    if where not in notes:
+        return {}
+    return {"icd10": [{"diagnosis": letter, "problem": problem} for letter, problem in notes[where]]}
 
 
 def _schema(args: argparse.Namespace, out: TextIO) -> int:
@@ -600,7 +634,10 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except RulesError as error:
             diagnostics.extend(error.diagnostics)
             continue
-        diagnostics.extend(analyse(parse(text, source=str(path)), ruleset, source=str(path), text=text))
+        document = parse(text, source=str(path))
+        diagnostics.extend(analyse(document, ruleset, source=str(path), text=text))
+        if args.icd10:
+            diagnostics.extend(icd10_warnings(document, source=str(path), text=text))
     errors = [d for d in diagnostics if d.severity == "error"]
     warnings = [d for d in diagnostics if d.severity != "error"]
     if args.format == "json":

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
-from massagecodes._codes import DEFAULT_CATALOG, CodeInfo
+from massagecodes._codes import DEFAULT_CATALOG, CodeInfo, diagnosis_problem
 from massagecodes._lang import _ast as ast
 from massagecodes._lang._parse import source_lines
 from massagecodes._lang._printer import action_text, attribute_text, condition_text
@@ -189,3 +189,47 @@ def analyse(document: ast.Document, compiled: _Symbols, *, source: str, text: st
                     rule.unless.span,
                 )
     return sorted(warnings, key=lambda d: (d.line, d.column))
+
+
+def _dx_patterns(node: object) -> Iterator[ast.DxPattern]:
+    if isinstance(node, ast.DxPattern):
+        yield node
+    elif isinstance(node, tuple):
+        for item in node:
+            yield from _dx_patterns(item)
+    elif hasattr(node, "__attrs_attrs__"):
+        for field in node.__attrs_attrs__:
+            if field.name != "span":
+                yield from _dx_patterns(getattr(node, field.name))
+
+
+def icd10_warnings(document: ast.Document, *, source: str, text: str) -> list[Diagnostic]:
+    """MC307: diagnosis codes and patterns in conditions that ICD-10-CM does not have.
+
+    Needs the icd10 extra (``check --icd10``); a pattern ``M54.*`` is checked by its
+    stem ``M54``, and a stem of fewer than three characters (``M5*``) is not checked.
+    """
+    from massagecodes import icd10
+
+    lines = source_lines(text)
+    warnings: list[Diagnostic] = []
+    for rule in document.rules:
+        for node in (rule.condition, rule.unless):
+            for pattern in _dx_patterns(node):
+                for word in (pattern.first, pattern.last):
+                    if word is None:
+                        continue
+                    stem = word.text.rstrip("*").rstrip(".").upper()
+                    if len(stem) >= 3 and (diagnosis_problem(stem) is not None or not icd10.is_known(stem)):
+                        what = "pattern" if word.text.endswith("*") else "code"
+                        warnings.append(
+                            _warning(
+                                "MC307",
+                                f"diagnosis {what} {word.text} is not in ICD-10-CM"
+                                + (f" (its stem {stem} is not a code or category)" if what == "pattern" else ""),
+                                word.span,
+                                source,
+                                lines,
+                            )
+                        )
+    return warnings
