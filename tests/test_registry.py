@@ -164,6 +164,34 @@ def test_no_version_in_force(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [(datetime.date(2025, 3, 1), "2025.1"), (datetime.date(2025, 8, 1), "2025.2")],
+)
+def test_on_chooses_the_bases_in_force_too(tmp_path: Path, day: datetime.date, expected: str) -> None:
+    versions(tmp_path)
+    write(
+        tmp_path,
+        "child-1.rules",
+        'ruleset child\nversion 1\nextends demo "~=2025.1"\nrule more\n  97110 -> WARN\nend\n',
+    )
+    ruleset = mc.load_ruleset("child", on=day, directories=[tmp_path])
+    assert [(name, version) for name, version, _ in ruleset.bases] == [("demo", expected)]
+
+
+def test_on_with_a_base_not_in_force(tmp_path: Path) -> None:
+    versions(tmp_path)
+    write(
+        tmp_path,
+        "child-1.rules",
+        'ruleset child\nversion 1\nextends demo "~=2025.1"\nrule more\n  97110 -> WARN\nend\n',
+    )
+    with pytest.raises(mc.RulesSemanticError, match="MC214: no version of ruleset 'demo' is in force on 2026-03-01"):
+        mc.load_ruleset("child", on=datetime.date(2026, 3, 1), directories=[tmp_path])
+    # Without a date, the highest version that matches the constraint.
+    assert [version for _, version, _ in mc.load_ruleset("child", directories=[tmp_path]).bases] == ["2025.2"]
+
+
 def test_claim_outside_the_range_is_an_error(tmp_path: Path) -> None:
     ruleset = mc.load_ruleset("demo", "2025.1", directories=[versions(tmp_path)])
     with pytest.raises(mc.InputError, match=r"2026-03-02 is outside the effective dates of ruleset demo 2025.1"):

@@ -291,11 +291,13 @@ def _range(effective: tuple[datetime.date, datetime.date | None] | None) -> str:
     return f"from {start}" + (f" to {end}" if end is not None else "")
 
 
-def _resolver(candidates: _Sources) -> Resolver:
+def _resolver(candidates: _Sources, on: datetime.date | None = None) -> Resolver:
+    """Bases among ``candidates``; with ``on``, only versions in force on that date."""
+
     def resolve(
         name: str, spec: str | None, chain: tuple[tuple[str, str | None], ...], params: Mapping[str, object]
     ) -> Ruleset:
-        chosen = _select(candidates, name, spec, None)
+        chosen = _select(candidates, name, spec, on)
         for seen_name, seen_version in chain:
             if seen_name == name:
                 path = " -> ".join(f"{n} {v}" for n, v in (*chain, (name, chosen.version)))
@@ -393,6 +395,9 @@ def load_ruleset(
     such as ``"2025.2"`` or a constraint such as ``"~=2025.1"``) and, with ``on``, is
     in force on that date of service.
 
+    ``on`` applies to the bases a ruleset ``extends`` as well: each is the highest
+    version that matches the ``extends`` constraint and is in force on that date.
+
     Raises :class:`~massagecodes.errors.RulesetNotFoundError` (listing what is
     available) when nothing matches.
     """
@@ -403,7 +408,7 @@ def load_ruleset(
         chosen.text,
         source=chosen.location,
         params=dict(params or {}),
-        resolver=_resolver(candidates),
+        resolver=_resolver(candidates, on),  # bases too are the versions in force on that date
         chain=(),
         files=_folder_reader(chosen.folder),
     )
