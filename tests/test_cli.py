@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -546,3 +547,48 @@ def test_eval_licence_choices_are_checked(capsys: pytest.CaptureFixture[str]) ->
     code, _, _ = run("eval", "--ruleset", "commercial", "--license", "RN", str(X12_EXAMPLE))
     assert code == 2
     assert "argument --license: invalid choice: 'RN'" in capsys.readouterr().err
+
+
+def test_eval_reads_upper_case_suffixes_byte_order_marks_and_exact_fhir_money(tmp_path: Path) -> None:
+    (tmp_path / "a.JSONL").write_text(EXAMPLE.read_text(encoding="utf-8").replace("\n", " ") + "\n", encoding="utf-8")
+    (tmp_path / "b.EDI").write_bytes(b"\xef\xbb\xbf" + X12_EXAMPLE.read_bytes())
+    resource = json.loads(FHIR_EXAMPLE.read_text(encoding="utf-8"))
+    resource["item"][0]["net"]["value"] = Decimal("1234567890123456789.01")  # exact only if read as a decimal
+    resource["item"][0].pop("unitPrice", None)
+    resource.pop("total", None)
+    (tmp_path / "c.json").write_text(
+        json.dumps(resource, default=str).replace('"1234567890123456789.01"', "1234567890123456789.01"),
+        encoding="utf-8",
+    )
+    code, out, err = run(
+        "eval",
+        "--ruleset",
+        "commercial",
+        "--license",
+        "LMT",
+        "--payer-kind",
+        "commercial",
+        str(tmp_path),
+        "--format",
+        "json",
+    )
+    assert (code, err) == (0, "3 evaluated, 0 rejected, 0 denied\n"), err
+    assert [item["claim"] for item in json.loads(out)] == [
+        f"{tmp_path / 'a.JSONL'}:1",
+        f"{tmp_path / 'b.EDI'}[0]",
+        f"{tmp_path / 'c.json'}",
+    ]
+    from massagecodes.__main__ import _corpus, _Given
+
+    ((_, claim),) = list(_corpus(tmp_path / "c.json", _Given(license="LMT", payer_kind="commercial")))
+    assert not isinstance(claim, Exception)
+    assert claim.lines[0].charge == Decimal("1234567890123456789.01")
+
+
+def test_eval_refuses_an_oversized_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import massagecodes.__main__ as cli
+
+    monkeypatch.setattr(cli, "MAX_INPUT_BYTES", 100)
+    code, _, err = run("eval", "--ruleset", "commercial", str(EXAMPLE))
+    assert code == 2
+    assert "cannot read the file: larger than 100 bytes" in err

@@ -871,6 +871,46 @@ ERRORS: list[tuple[str, Mutation, list[tuple[str, str]]]] = [
         [("$.insurance[0].extension[0]", "authorization details without a preAuthRef")],
     ),
     (
+        "minutes-as-quantity",
+        _set("item[0].quantity", {"value": 30, "unit": "min", "system": "http://unitsofmeasure.org", "code": "min"}),
+        [
+            (
+                "$.item[0].quantity",
+                'expected a count of units (no unit, or code "1"); minutes go in the extension '
+                '"https://massagecodes.dev/fhir/StructureDefinition/minutes"',
+            )
+        ],
+    ),
+    (
+        "a-quantity-with-a-comparator",
+        _set("item[1].quantity", {"value": 1, "comparator": "<"}),
+        [("$.item[1].quantity.comparator", "expected an exact number of units")],
+    ),
+    (
+        "a-line-rendered-by-someone-else",
+        lambda data: (
+            data["careTeam"].append(
+                {
+                    "sequence": 2,
+                    "provider": {"identifier": {"system": "http://hl7.org/fhir/sid/us-npi", "value": "1245319599"}},
+                }
+            ),
+            _set("item[1].careTeamSequence", [2])(data),
+        ),
+        [
+            (
+                "$.item[1].careTeamSequence[0]",
+                "this line is rendered by a care-team member other than Claim.provider: the model has one provider a "
+                "claim, so make Claim.provider the practitioner who rendered every line",
+            )
+        ],
+    ),
+    (
+        "a-total-that-is-not-the-sum",
+        _set("total.value", 9999),
+        [("$.total.value", "the claim's total is not the sum of its items' charges")],
+    ),
+    (
         "many-problems-at-once",
         lambda data: (
             _set("item[0].extension[0].valueDuration.value", -5)(data),

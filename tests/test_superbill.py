@@ -595,3 +595,47 @@ def test_examples_folder_stays_a_corpus_of_claims() -> None:
     # so the practice and client examples live in examples/superbill/.
     for path in EXAMPLES.glob("*.json"):
         mc.Claim.from_json(path.read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------- #
+# What one page cannot print is refused by name.                               #
+# --------------------------------------------------------------------------- #
+
+
+def test_the_largest_amount_prints_and_a_larger_one_is_refused() -> None:
+    line = {
+        "code": "97140",
+        "units": 1,
+        "modifiers": ["GP", "59", "KX", "XS"],
+        "diagnosis_pointers": [1, 2],
+        "charge": "99999999.99",
+    }
+    pages, text = pdf_text(render_pdf(claim_with(lines=[line]), PRACTICE, client=CLIENT))
+    assert pages == 1
+    assert "$99,999,999.99" in text
+    with pytest.raises(mc.InputError) as caught:
+        render_pdf(claim_with(lines=[{**line, "charge": "9" * 21 + ".00"}]), PRACTICE, client=CLIENT)
+    assert [problem.path for problem in caught.value.problems] == ["source.lines[0].charge", "source.lines"]
+    with pytest.raises(mc.InputError) as caught:
+        render_html(claim_with(lines=[line, line]), PRACTICE)
+    assert str(caught.value.problems[0]) == "source.lines: expected at most 99,999,999.99 to print on a superbill"
+
+
+def test_a_charge_for_minutes_that_support_no_unit_is_refused() -> None:
+    lines = [dict(CLAIM.to_dict()["lines"][0], minutes=5)]
+    with pytest.raises(mc.InputError) as caught:
+        render_html(claim_with(lines=lines), PRACTICE)
+    assert [str(problem) for problem in caught.value.problems] == [
+        "source.lines[0].minutes: these minutes support no unit: bill the line with units, or leave it out"
+    ]
+
+
+def test_a_text_too_long_for_the_page_is_named_without_echoing_the_client() -> None:
+    secret = "Alexandra " * 30
+    with pytest.raises(mc.InputError) as caught:
+        render_pdf(CLAIM, practice_with(name="X" * 400), client=Client(name=secret))
+    assert [str(problem) for problem in caught.value.problems] == [
+        "practice.name: expected at most 120 characters to print on one page, got 400",
+        "client.name: expected at most 120 characters to print on one page, got 300",
+    ]
+    assert "Alexandra" not in str(caught.value)

@@ -471,3 +471,106 @@ def test_without_the_extra_the_error_names_the_install(monkeypatch: pytest.Monke
         read("one-claim.837")
     with pytest.raises(ExtraMissingError):
         write([example_claim()])
+
+
+# --- what a careless or hostile file must not get past -----------------------------------
+
+TWO = (DATA / "two-payers.837").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (TWO[: TWO.index("HL*3*1")], "HL*3"),  # cut mid-file
+        (TWO.replace("HL*3*1*22*1~", "~\nHL*3*1*22*1~"), "empty"),  # a stray empty segment
+        (TWO[: TWO.index("SE*52")], "no trailers"),
+    ],
+    ids=["cut", "empty-segment", "no-trailers"],
+)
+def test_no_claim_is_lost_to_a_cut_or_broken_file(text: str, message: str) -> None:
+    with pytest.raises(InputError) as error:
+        x12.read_837p(text, license="PT")
+    rendered = problems(error)
+    assert any("is never closed" in p or "cannot be read past segment" in p for p in rendered), rendered
+
+
+def test_an_empty_segment_says_where_reading_stopped() -> None:
+    with pytest.raises(InputError) as error:
+        x12.read_837p(TWO.replace("HL*3*1*22*1~", "~\nHL*3*1*22*1~"), license="PT")
+    assert (
+        "segment 36: the interchange cannot be read past segment 35: an empty or malformed segment follows"
+        in problems(error)
+    )
+
+
+def _with_note(text: str, after: str, note: dict[str, object]) -> str:
+    pieces = x12._k3_payload(note)
+    assert len(pieces) == 1
+    return text.replace(after, f"{after}\nK3*{pieces[0]}~", 1)
+
+
+def test_a_k3_note_cannot_change_what_the_segments_say() -> None:
+    text = (DATA / "one-claim.837").read_text(encoding="utf-8").replace("SE*28", "SE*29")
+    line_note = _with_note(text, "DTP*472*D8*20260310~", {"code": "97010", "units": 9})
+    with pytest.raises(InputError) as error:
+        x12.read_837p(line_note, license="LMT")
+    assert problems(error) == [
+        "segment 27 K301: a massagecodes K3 note may not say code, units: the segments say that, or nothing does"
+    ]
+    claim_note = _with_note(text, "REF*G1*AUTH7788~", {"diagnoses": ["Z00.00"], "provider": {"npi": "1245319599"}})
+    with pytest.raises(InputError) as error:
+        x12.read_837p(claim_note, license="LMT")
+    assert problems(error) == [
+        "segment 23 K301: a massagecodes K3 note may not say diagnoses, provider.npi: the segments say that, or nothing does"
+    ]
+
+
+def test_stray_text_is_not_echoed() -> None:
+    text = (DATA / "one-claim.837").read_text(encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        x12.read_837p(text.replace("LX*2~", "JOHN DOE SSN 123-45-6789~\nLX*2~"), license="LMT")
+    assert "JOHN" not in str(error.value)
+    assert "123-45" not in str(error.value)
+
+
+def test_long_free_text_round_trips_and_too_much_is_refused() -> None:
+    claim = example_claim()
+    goals = ("Walk to the mail box daily", "Sleep through the night without waking", "Lift a grandchild")
+    noted = attrs.evolve(claim, documentation=mc.Documentation(functional_goals=goals))
+    assert x12.read_837p(write([noted])) == (noted,)
+    crowded = attrs.evolve(claim, documentation=mc.Documentation(functional_goals=("walk to the mailbox " * 3,) * 12))
+    with pytest.raises(InputError) as error:
+        write([crowded])
+    (problem,) = error.value.problems
+    assert problem.path == "$[0].documentation"
+    assert problem.message.startswith("too much to carry in an 837P: ")
+
+
+def test_condition_codes_and_dotted_diagnoses() -> None:
+    text = (DATA / "one-claim.837").read_text(encoding="utf-8").replace("SE*28", "SE*29")
+    with_conditions = text.replace("HI*ABK:M5450*ABF:M62830~", "HI*ABK:M5450*ABF:M62830~\nHI*BG:01~")
+    (claim,) = x12.read_837p(with_conditions, license="LMT")
+    assert claim.diagnoses == ("M54.50", "M62.830")
+    dotted = (DATA / "one-claim.837").read_text(encoding="utf-8").replace("ABK:M5450", "ABK:M54.50")
+    with pytest.raises(InputError) as error:
+        x12.read_837p(dotted, license="LMT")
+    assert problems(error)[0] == "segment 23 HI01: an 837P writes ICD-10-CM codes without the dot (M5450)"
+
+
+def test_a_licence_argument_must_agree_with_the_file() -> None:
+    text = write([example_claim()])  # its K3 note says LMT
+    assert x12.read_837p(text, license="LMT")[0].provider.license is mc.License.LMT
+    with pytest.raises(InputError) as error:
+        x12.read_837p(text, license="PT")
+    assert problems(error) == ["segment 19: license= contradicts the licence the file's K3 note states"]
+
+
+def test_a_byte_order_mark_and_blank_lines_before_isa() -> None:
+    text = (DATA / "one-claim.837").read_text(encoding="utf-8")
+    assert x12.read_837p("\ufeff\n\n" + text, license="LMT") == x12.read_837p(text, license="LMT")
+
+
+def test_the_state_of_an_accident_is_the_payer_state() -> None:
+    text = (DATA / "one-claim.837").read_text(encoding="utf-8").replace("*Y*A*Y*Y~", "*Y*A*Y*Y**AA:::FL~")
+    (claim,) = x12.read_837p(text, license="LMT", payer_kind="auto-pip")
+    assert claim.payer.state == "FL"

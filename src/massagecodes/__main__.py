@@ -10,8 +10,9 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from decimal import Decimal
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import attrs
 
@@ -786,13 +787,17 @@ def _corpus(path: Path, given: _Given = _Given()) -> Iterator[tuple[str, Claim |
     files = sorted(p for p in path.iterdir() if p.suffix.lower() in suffixes) if path.is_dir() else [path]
     for file in files:
         try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
+            with file.open("rb") as handle:
+                data = handle.read(MAX_INPUT_BYTES + 1)
+            if len(data) > MAX_INPUT_BYTES:
+                raise ValueError(f"larger than {MAX_INPUT_BYTES} bytes")
+            text = data.decode("utf-8-sig")  # a byte order mark is not part of the claim
+        except (OSError, ValueError) as error:
             yield str(file), InputError([Problem(str(file), f"cannot read the file: {error}")], what="claims")
             continue
         if file.suffix.lower() in X12_SUFFIXES:
             yield from _claims_in_837p(str(file), text, given)
-        elif file.suffix == ".jsonl":
+        elif file.suffix.lower() == ".jsonl":
             for number, line in enumerate(text.splitlines(), start=1):
                 if line.strip():
                     yield from _claims_in(f"{file}:{number}", line, given)
@@ -827,13 +832,18 @@ def _claims_in(where: str, text: str, given: _Given = _Given()) -> Iterator[tupl
         yield where, InputError([Problem("$", "malformed JSON: nested too deeply")], what="claim")
         return
     items = data if isinstance(data, list) else [data]
+    exact: Any = None
     for index, item in enumerate(items):
         label = f"{where}[{index}]" if isinstance(data, list) else where
         try:
             if isinstance(item, dict) and "resourceType" in item:
                 from massagecodes import fhir  # fhir.resources is imported on first use
 
-                yield label, fhir.read_claim(item, license=given.license, payer_kind=given.payer_kind)
+                # FHIR money is a JSON number: read it again (once) with exact decimals, not floats.
+                if exact is None:
+                    exact = json.loads(text, parse_float=Decimal)
+                resource = exact[index] if isinstance(exact, list) else exact
+                yield label, fhir.read_claim(resource, license=given.license, payer_kind=given.payer_kind)
             else:
                 yield label, Claim.from_dict(item)
         except InputError as error:

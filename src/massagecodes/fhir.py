@@ -563,6 +563,7 @@ def _claim_shape(
     _date_of_service(data, ours, dates, reader, shape)
     _line_dates(data, lines, dates, shape.get("date_of_service"), reader)
     shape["lines"] = [line for line, _, _ in lines]
+    _check_total(data, [line.get("charge") for line, _, _ in lines], reader)
     reader.source("$.lines", "$.item")
     for index, (_, item_path, _) in enumerate(lines):
         reader.source(f"$.lines[{index}]", item_path)
@@ -576,6 +577,17 @@ def _claim_shape(
     for field in reader.failed:
         _mark_unread(shape, field)
     return shape
+
+
+def _check_total(data: Mapping[str, Any], charges: list[object], reader: _Reader) -> None:
+    """Claim.total, when given, is the sum of the items' charges (as CLM02 is in an 837P)."""
+    total = data.get("total")
+    declared = _number(total.get("value")) if isinstance(total, dict) else None
+    valid = [charge for charge in charges if isinstance(charge, Decimal) and charge >= 0 and charge == round(charge, 2)]
+    if declared is None or not charges or len(valid) != len(charges):  # a bad charge is reported on its own
+        return
+    if sum(valid, Decimal(0)) != declared:
+        reader.add("$.total.value", "the claim's total is not the sum of its items' charges")
 
 
 _UNREAD = object()  # a value no model check accepts: stands for one whose problem is reported already
@@ -709,8 +721,20 @@ def _line(
     # units
     quantity = item.get("quantity")
     if isinstance(quantity, dict) and "value" in quantity:
-        line["units"] = _whole(quantity["value"])
-        reader.source(f"{field}.units", _key(_key(path, "quantity"), "value"))
+        quantity_path = _key(path, "quantity")
+        unit_words = " ".join(str(quantity.get(key, "")) for key in ("unit", "code")).lower()
+        if "comparator" in quantity:
+            reader.add(_key(quantity_path, "comparator"), "expected an exact number of units", field=f"{field}.units")
+        elif quantity.get("code") not in (None, "1") or any(word in unit_words for word in ("min", "hour", "sec")):
+            # A quantity of 30 "min" is not 30 units: never guessed.
+            reader.add(
+                quantity_path,
+                f'expected a count of units (no unit, or code "1"); minutes go in the extension "{EXT_MINUTES}"',
+                field=f"{field}.units",
+            )
+        else:
+            line["units"] = _whole(quantity["value"])
+            reader.source(f"{field}.units", _key(quantity_path, "value"))
     # region
     region = _region(item, path, field, reader)
     if region is not None:
@@ -1112,6 +1136,19 @@ def _provider(data: Mapping[str, Any], reader: _Reader, license: str | None) -> 
                 )
                 if taxonomy is not None:
                     taxonomies.append(taxonomy)
+    # The model has one provider a claim: a line rendered by another care-team member is
+    # reported, never attributed to Claim.provider.
+    members = {member.get("sequence"): member for _, member in _items(data.get("careTeam")) if isinstance(member, dict)}
+    for index, item in _items(data.get("item")):
+        sequences = item.get("careTeamSequence") if isinstance(item, dict) else None
+        for position, sequence in _items(sequences):
+            member = members.get(sequence)
+            if member is not None and member.get("provider") != reference:
+                reader.add(
+                    _at(_key(_at("$.item", index), "careTeamSequence"), position),
+                    "this line is rendered by a care-team member other than Claim.provider: the model has one "
+                    "provider a claim, so make Claim.provider the practitioner who rendered every line",
+                )
     if len({code for code, _ in taxonomies}) > 1:
         reader.add("$.careTeam", "several different taxonomy codes for the provider", field="$.provider.taxonomy")
     elif taxonomies:

@@ -406,9 +406,56 @@ def _checked_arguments(
         problems.append(Problem("issued", f"expected a datetime.date or None, got {describe(issued)}"))
     if not isinstance(catalog, CodeCatalog):
         problems.append(Problem("catalog", f"expected a CodeCatalog, got {describe(catalog)}"))
+    problems += _too_long(practice, client, paid)
+    problems += _too_much(source, paid)
     if problems:
         raise InputError(problems, what="argument")
     return paid, codes
+
+
+# What one page can print: a longer text or a larger amount is refused by name, not
+# wrapped onto a second page or clipped.
+_MAX_TEXT = 120
+_MAX_MONEY = Decimal("99999999.99")
+
+
+def _too_long(practice: object, client: object, paid: Sequence[object]) -> list[Problem]:
+    texts: list[tuple[str, object, bool]] = []
+    if isinstance(practice, Practice):
+        texts += [("practice.name", practice.name, False), ("practice.phone", practice.phone, False)]
+        texts += [(f"practice.address[{index}]", line, False) for index, line in enumerate(practice.address)]
+        texts += [(f"practice.providers[{npi}]", name, False) for npi, name in practice.providers.items()]
+    if isinstance(client, Client):  # health information: lengths are said, never the text
+        texts += [("client.name", client.name, True)]
+        texts += [(f"client.address[{index}]", line, True) for index, line in enumerate(client.address)]
+    texts += [
+        (f"payments[{index}].method", payment.method, False)
+        for index, payment in enumerate(paid)
+        if isinstance(payment, Payment)
+    ]
+    return [
+        Problem(path, f"expected at most {_MAX_TEXT} characters to print on one page, got {len(text)}")
+        for path, text, _ in texts
+        if isinstance(text, str) and len(text) > _MAX_TEXT
+    ]
+
+
+def _too_much(source: object, paid: Sequence[object]) -> list[Problem]:
+    amounts: list[tuple[str, Decimal | None]] = []
+    if isinstance(source, Claim):
+        amounts += [(f"source.lines[{index}].charge", line.charge) for index, line in enumerate(source.lines)]
+        charges = [line.charge for line in source.lines if line.charge is not None]
+        amounts.append(("source.lines", sum(charges, Decimal(0))))
+    amounts += [
+        (f"payments[{index}].amount", payment.amount)
+        for index, payment in enumerate(paid)
+        if isinstance(payment, Payment)
+    ]
+    return [
+        Problem(path, f"expected at most {_MAX_MONEY:,} to print on a superbill")
+        for path, amount in amounts
+        if amount is not None and amount > _MAX_MONEY
+    ]
 
 
 def _icd10_descriptions(codes: Sequence[str]) -> tuple[list[str | None], bool]:
@@ -460,6 +507,7 @@ def _build(
         return "" if info is None else info.description
 
     lines: list[_Line] = []
+    unbilled: list[int] = []
     patient: Patient | None
     if isinstance(source, Claim):
         codes = source.diagnoses
@@ -471,6 +519,8 @@ def _build(
                 # Units the documented minutes support (the same arithmetic as
                 # ``massagecodes units --claim``); an untimed code is one service.
                 count = supported[index] if info is None or info.timed else 1
+            if count == 0:
+                unbilled.append(index)
             fee, amount = _priced(practice, line.code, count, line.charge)
             lines.append(
                 _Line(
@@ -484,6 +534,17 @@ def _build(
                     unit_fee=fee,
                     amount=amount,
                 )
+            )
+        if unbilled:  # never a charge printed against no unit
+            raise InputError(
+                [
+                    Problem(
+                        f"source.lines[{index}].minutes",
+                        "these minutes support no unit: bill the line with units, or leave it out",
+                    )
+                    for index in unbilled
+                ],
+                what="superbill",
             )
         provider, patient = source.provider, source.patient
         payer = source.payer.name

@@ -74,7 +74,20 @@ _K3_PIECE = 80 - len(_K3_MARK)
 _K3_MAX = 10  # K3 may repeat 10 times in 2300 and in 2400
 # Characters kept as they are in a K3 payload: the X12 extended set without the
 # separators this module writes (* : ^ ~) and without % (the escape).
-_K3_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789{}[],.\"-_!&'()+/;?= @#$<>|")
+_K3_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789{}[],.\"-_!&'()+/;?=@#$<>|")
+# (No space: a piece that ended in one would end in trailing spaces, which X12 refuses.)
+# What a K3 note may say, and nothing else: the fields the 837P has no element for.
+# A note that says more is refused, so a note can never change a code, a unit, an NPI.
+_CLAIM_NOTE = {
+    "provider": {"license"},
+    "date_of_service": None,
+    "payer": {"state", "kind"},
+    "referral": None,
+    "documentation": None,
+    "authorization": {"start", "end", "visits"},
+}
+_LINE_NOTE = {"region": None, "minutes": None}
+_SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
 # Values the module writes into an element: printable, and none of its separators.
 _TEXT = re.compile(r"[A-Za-z0-9!\"&'()+,\-./;?= %@\[\]_{}\\|<>#$]*")
 
@@ -329,6 +342,13 @@ def _check_claim_for_837p(index: int, claim: object, names: _Names) -> list[Prob
         )
     if claim.authorization is not None:
         found += _text_problems(f"{path}.authorization.number", claim.authorization.number, max_len=50, sensitive=True)
+    first_date = min(claim.line_date(index) for index in range(len(claim.lines)))
+    pieces = len(_k3_payload(_claim_extras(claim, claim.to_dict(), first_date)))
+    if pieces > _K3_MAX:
+        where = f"{path}.documentation" if claim.documentation is not None else path
+        found.append(
+            Problem(where, f"too much to carry in an 837P: {pieces} K3 segments of 80 characters, at most {_K3_MAX}")
+        )
     dated = [("date_of_service", claim.date_of_service)]
     dated += [(f"lines[{number}].date", line.date) for number, line in enumerate(claim.lines) if line.date is not None]
     if claim.patient.birth_date is not None:
@@ -609,8 +629,9 @@ def _make_visitor(pyx12: ModuleType, found: list[Problem]) -> Any:
             self.seg_id = ""
 
         def _envelope(self, node: Any, what: str) -> None:
-            for code, _text in node.errors:
-                found.append(Problem(f"segment {node.get_cur_line()} ({what})", f"envelope error {code}"))
+            for code, text in node.errors:
+                # Envelope errors name control numbers and counts, never claim data.
+                found.append(Problem(f"segment {node.get_cur_line()} ({what})", f"envelope error {code}: {text}"))
 
         def visit_root_pre(self, errh: Any) -> None:
             pass
@@ -640,10 +661,11 @@ def _make_visitor(pyx12: ModuleType, found: list[Problem]) -> Any:
 
         def visit_seg(self, node: Any) -> None:
             self.segment = f"segment {node.get_cur_line()}"
-            self.seg_id = str(node.seg_id)
+            # An unrecognised "segment" may be any text (a name): only a well-formed id is shown.
+            self.seg_id = _shown_id(node.seg_id)
             for code, _text, _value in node.errors:
                 message = _SEGMENT_ERRORS.get(str(code), f"segment error {code}")
-                found.append(Problem(f"{self.segment} {node.seg_id}", f"{message} ({node.name})"))
+                found.append(Problem(f"{self.segment} {self.seg_id}".rstrip(), f"{message} ({node.name})"))
 
         def visit_ele(self, node: Any) -> None:
             for code, _text, _value in node.errors:
@@ -673,7 +695,12 @@ def _validate(pyx12: ModuleType, text: str) -> tuple[list[_Segment], list[Proble
                 raw = seg.format("~", "*", component or ":").rstrip("~").split("*")
                 elements = [part.split(component or ":") for part in raw]
                 segments.append(
-                    _Segment(node.cur_line_number or len(segments) + 1, loops[-1] if loops else "", node.id, elements)
+                    _Segment(
+                        node.cur_line_number or len(segments) + 1,
+                        loops[-1] if loops else "",
+                        _shown_id(node.id) or "??",
+                        elements,
+                    )
                 )
     except pyx12.errors.X12Error:
         # pyx12's message quotes the data it could not read: say where, not what.
@@ -690,11 +717,44 @@ def _validate(pyx12: ModuleType, text: str) -> tuple[list[_Segment], list[Proble
     wrong_version = _envelope_version(segments)
     if wrong_version:  # another transaction: its map's verdict is beside the point
         return segments, wrong_version
+    found += _structure(text, segments)
     errh.accept(_make_visitor(pyx12, found))
     for code, line in errh.loose:
         found.append(Problem(f"segment {line or '?'}", _SEGMENT_ERRORS.get(str(code), f"segment error {code}")))
     found.sort(key=_position)
     return segments, found
+
+
+def _shown_id(seg_id: object) -> str:
+    return seg_id if isinstance(seg_id, str) and _SEGMENT_ID.fullmatch(seg_id) else ""
+
+
+def _structure(text: str, segments: Sequence[_Segment]) -> list[Problem]:
+    """What pyx12 lets pass: a file cut short, or one it stopped reading (at an empty
+    segment). Every segment of the text must have been read, and every envelope closed."""
+    found: list[Problem] = []
+    terminator = text[105] if len(text) > 105 else "~"  # ISA is fixed-length; its last character ends it
+    written = [piece for piece in text.split(terminator) if piece.strip()]
+    if len(written) != len(segments):
+        found.append(
+            Problem(
+                f"segment {len(segments) + 1}",
+                f"the interchange cannot be read past segment {len(segments)}: an empty or malformed segment follows",
+            )
+        )
+    trailers = {"ISA": "IEA", "GS": "GE", "ST": "SE"}
+    open_: list[_Segment] = []
+    for seg in segments:
+        if seg.id in trailers:
+            open_.append(seg)
+        elif seg.id in trailers.values():
+            if not open_ or trailers[open_[-1].id] != seg.id:
+                found.append(Problem(seg.where(), f"{seg.id} closes no open envelope"))
+            else:
+                open_.pop()
+    for seg in open_:
+        found.append(Problem(seg.where(), f"{seg.id} is never closed by its {trailers[seg.id]}: the file is cut short"))
+    return found
 
 
 def _position(problem: Problem) -> int:
@@ -712,7 +772,9 @@ def _envelope_version(segments: Sequence[_Segment]) -> list[Problem]:
     return found
 
 
-def _k3_data(segments: Sequence[_Segment]) -> tuple[dict[str, Any] | None, list[Problem]]:
+def _k3_data(
+    segments: Sequence[_Segment], allowed: Mapping[str, set[str] | None]
+) -> tuple[dict[str, Any] | None, list[Problem]]:
     pieces = [seg.get(1)[len(_K3_MARK) :] for seg in segments if seg.get(1).startswith(_K3_MARK)]
     if not pieces:
         return None, []
@@ -723,6 +785,22 @@ def _k3_data(segments: Sequence[_Segment]) -> tuple[dict[str, Any] | None, list[
         return None, [Problem(first.where(1), "a massagecodes K3 note that is not readable: it was changed or cut")]
     if not isinstance(data, dict):
         return None, [Problem(first.where(1), "a massagecodes K3 note that is not an object")]
+    unexpected = []
+    for key, value in data.items():
+        if key not in allowed:
+            unexpected.append(key)
+        elif allowed[key] is not None:
+            if not isinstance(value, dict):
+                unexpected.append(key)
+            else:
+                unexpected += [f"{key}.{inner}" for inner in value if inner not in (allowed[key] or ())]
+    if unexpected:
+        names = ", ".join(sorted(unexpected))
+        return None, [
+            Problem(
+                first.where(1), f"a massagecodes K3 note may not say {names}: the segments say that, or nothing does"
+            )
+        ]
     return data, []
 
 
@@ -860,9 +938,9 @@ def _read_claim(
     if payer_nm1 is not None:
         payer["name"] = payer_nm1.get(3)
         where["$.payer"] = payer_nm1.where()
-        payer_n4 = next((s for s in parts.subscriber if s.id == "N4" and s.position > payer_nm1.position), None)
-        if payer_n4 is not None and payer_n4.get(2):
-            payer["state"] = payer_n4.get(2)
+    if clm.get(11, 4):  # the state of an accident (CLM11-4): the state whose law governs the claim
+        payer["state"] = clm.get(11, 4)
+        where["$.payer.state"] = clm.where(11)
     filing = sbr.get(9) if sbr is not None else ""
     if filing in _FILING_TO_KIND:
         payer["kind"] = _FILING_TO_KIND[filing].value
@@ -874,11 +952,15 @@ def _read_claim(
         where["$.patient.birth_date"] = dmg.where(2)
 
     diagnoses: list[str] = []
-    for hi in (s for s in parts.claim if s.id == "HI"):
+    # The diagnosis HI starts with ABK; other HI segments (condition codes BG, anaesthesia
+    # procedures BP/BO) hold what the model has no field for.
+    for hi in (s for s in parts.claim if s.id == "HI" and s.get(1, 1) == "ABK"):
         for element in range(1, len(hi.elements)):
             qualifier, code = hi.get(element, 1), hi.get(element, 2)
             if qualifier in ("ABK", "ABF"):
                 where[f"$.diagnoses[{len(diagnoses)}]"] = hi.where(element)
+                if "." in code:
+                    found.append(Problem(hi.where(element), "an 837P writes ICD-10-CM codes without the dot (M5450)"))
                 diagnoses.append(_diagnosis_in(code))
             elif qualifier:
                 found.append(Problem(hi.where(element), "expected ICD-10-CM diagnoses (qualifier ABK or ABF)"))
@@ -917,12 +999,23 @@ def _read_claim(
             )
         )
 
-    extras, problems = _k3_data([s for s in parts.claim if s.id == "K3"])
+    extras, problems = _k3_data([s for s in parts.claim if s.id == "K3"], _CLAIM_NOTE)
     found += problems
     if extras is not None:
+        noted_kind = extras.get("payer", {}).get("kind")
+        if noted_kind is not None and filing != "ZZ":
+            assert sbr is not None
+            found.append(Problem(sbr.where(9), "a massagecodes K3 note names the payer kind, but SBR09 is not ZZ"))
         _merge(data, extras)
+    noted = extras or {}
+    stated_kind = noted.get("payer", {}).get("kind")
+    stated_license = noted.get("provider", {}).get("license")
+    if payer_kind is not None and stated_kind is not None and stated_kind != payer_kind.value:
+        found.append(Problem(clm.where(), "payer_kind= contradicts the payer kind the file's K3 note states"))
+    if license is not None and stated_license is not None and stated_license != license.value:
+        found.append(Problem(clm.where(), "license= contradicts the licence the file's K3 note states"))
     if payer_kind is not None:
-        payer["kind"] = payer_kind.value
+        payer["kind"] = payer_kind.value  # SBR09 codes are broad; the caller knows the payer
     elif payer["kind"] is None and sbr is not None:
         reason = (
             "this claim filing indicator names no payer kind the rules know" if filing else "no claim filing indicator"
@@ -1004,9 +1097,11 @@ def _read_line(
             date = _parse_date(dtp, 3, found)
             line["date"] = date
             where[f"{path}.date"] = dtp.where(3)
-    extras, problems = _k3_data([s for s in segments if s.id == "K3"])
+    extras, problems = _k3_data([s for s in segments if s.id == "K3"], _LINE_NOTE)
     found += problems
     if extras is not None:
+        if "minutes" in extras and basis != "UN":
+            found.append(Problem(sv1.where(3), "a massagecodes K3 note gives minutes, but SV103 is not UN (units)"))
         _merge(line, extras)
     return line, date
 
@@ -1052,7 +1147,8 @@ def read_837p(
     if not isinstance(vocabulary, RegionVocabulary):
         found.append(Problem("regions", "expected a RegionVocabulary"))
     _raise_if(found, "argument")
-    segments, found = _validate(pyx12, text)
+    # A byte order mark or blank lines before ISA are not data (ISA's length counts from its "I").
+    segments, found = _validate(pyx12, text.lstrip("\ufeff \t\r\n"))
     if found:
         raise InputError(found, what="837P")
     claims: list[Claim] = []
