@@ -27,7 +27,42 @@ PRACTICE = Practice.from_json((EXAMPLES / "superbill" / "practice.json").read_te
 CLIENT = Client.from_json((EXAMPLES / "superbill" / "client.json").read_text(encoding="utf-8"))
 PAID = (Payment(amount=Decimal("100.00"), date=datetime.date(2025, 3, 14), method="card"),)
 ISSUED = datetime.date(2025, 3, 20)
-UNICODE_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+@pytest.fixture(scope="module")
+def unicode_font(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A TrueType font built here, so no test depends on the fonts a machine has: a box
+    for every character of ASCII, Latin-1 and the few the tests use; nothing for CJK."""
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    chars = sorted(
+        {chr(c) for c in [*range(0x20, 0x7F), *range(0xA0, 0x100)]}
+        | set("ŁóźễĐđ\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026")
+    )
+    names = [".notdef"] + [f"uni{ord(char):04X}" for char in chars]
+    builder = FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder(names)
+    builder.setupCharacterMap({ord(char): f"uni{ord(char):04X}" for char in chars})
+    glyphs = {}
+    for name in names:
+        pen = TTGlyphPen(None)
+        if name not in (".notdef", "uni0020"):
+            pen.moveTo((50, 0))
+            pen.lineTo((50, 700))
+            pen.lineTo((450, 700))
+            pen.lineTo((450, 0))
+            pen.closePath()
+        glyphs[name] = pen.glyph()
+    builder.setupGlyf(glyphs)
+    builder.setupHorizontalMetrics(dict.fromkeys(names, (500, 50)))
+    builder.setupHorizontalHeader(ascent=800, descent=-200)
+    builder.setupNameTable({"familyName": "Boxes", "styleName": "Regular"})
+    builder.setupOS2(sTypoAscender=800, sTypoDescender=-200, usWinAscent=800, usWinDescent=200)
+    builder.setupPost()
+    path = tmp_path_factory.mktemp("font") / "boxes.ttf"
+    builder.save(str(path))
+    return path
 
 
 def pdf_text(data: bytes) -> tuple[int, str]:
@@ -193,22 +228,20 @@ def test_characters_outside_latin1_need_a_font() -> None:
     assert (pages, "Café Thérapie" in text, "Zoë Muñoz" in text) == (1, True, True)
 
 
-@pytest.mark.skipif(not UNICODE_FONT.is_file(), reason="DejaVu Sans is not installed")
-def test_a_truetype_font_shows_unicode() -> None:
-    data = render_pdf(CLAIM, practice_with(name="Łódź Massage"), client=Client(name="Nguyễn Minh"), font=UNICODE_FONT)
+def test_a_truetype_font_shows_unicode(unicode_font: Path) -> None:
+    data = render_pdf(CLAIM, practice_with(name="Łódź Massage"), client=Client(name="Nguyễn Minh"), font=unicode_font)
     pages, text = pdf_text(data)
     assert pages == 1
     assert "Łódź Massage" in text
     assert "Nguyễn Minh" in text
 
 
-@pytest.mark.skipif(not UNICODE_FONT.is_file(), reason="DejaVu Sans is not installed")
-def test_a_character_the_font_lacks_is_an_error() -> None:
+def test_a_character_the_font_lacks_is_an_error(unicode_font: Path) -> None:
     with pytest.raises(mc.InputError) as caught:
-        render_pdf(CLAIM, practice_with(name="Massage \u4e2d\u6587"), font=UNICODE_FONT)
+        render_pdf(CLAIM, practice_with(name="Massage \u4e2d\u6587"), font=unicode_font)
     (problem,) = caught.value.problems
     assert problem.path == "practice.name"
-    assert problem.message == f"contains '中' (U+4E2D), which the font {UNICODE_FONT} has no glyph for"
+    assert problem.message == f"contains '中' (U+4E2D), which the font {unicode_font} has no glyph for"
 
 
 def test_bad_font_arguments(tmp_path: Path) -> None:
