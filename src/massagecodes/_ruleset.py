@@ -727,7 +727,7 @@ def _compile_collected(
     own_params = {name: value for name, value in params.items() if not lenient_params or name in declared | inherited}
     compiled = compile_document(document, source=source, text=text, base=base, params=own_params)
     header = compiled.header
-    canonical = format_document(document)
+    canonical = format_document(document, memo=compiled.texts)
     digest = hashlib.sha256(b"massagecodes ruleset, language 1\n")
     digest.update(canonical.encode("utf-8"))
     bases: tuple[tuple[str, str | None, str], ...] = ()

@@ -213,6 +213,9 @@ class Compiled:
     extends: tuple[str, str | None] | None  # the base ruleset's name and version constraint
     imports: tuple[tuple[str, str], ...]  # (ptp|mue, file) in source order
     document: ast.Document = attrs.field(eq=False, repr=False)
+    # Condition texts printed while compiling, by id() of the document's nodes (the
+    # canonical text for the hash reuses them).
+    texts: dict[int, str] = attrs.field(factory=dict, eq=False, repr=False)
 
 
 def _code_terms(node: ast.Condition) -> int:
@@ -278,7 +281,10 @@ class _Compiler:
         self.given = dict(params)
         self.unset: set[str] = set()
         self.texts: dict[int, str] = {}  # condition texts by node, printed once each
-        self.resolved: dict[tuple[ast.CodeRef, ast.Span], frozenset[str] | None] = {}
+        self.resolved: dict[tuple[tuple[str, ...], bool, int, int, int, int], frozenset[str] | None] = {}
+        # The same, by identity first (hashing a CodeRef and its span is slow); the
+        # value keeps the node alive, so its id() is not reused.
+        self.resolved_nodes: dict[int, tuple[ast.CodeRef, frozenset[str] | None]] = {}
         self.min_bound: dict[int, int] = {}  # lines a condition binds at least, by node
         self.negated: list[tuple[int, int]] = []  # slots of each NOT being compiled, innermost last
 
@@ -555,12 +561,26 @@ class _Compiler:
 
     # ---- names in rules
     def codes_of(self, ref: ast.CodeRef) -> frozenset[str] | None:
-        # Keyed by place too: each use of an unknown code is reported, each once.
-        key = (ref, ref.span)
+        known = self.resolved_nodes.get(id(ref))
+        if known is not None:
+            return known[1]
+        # Keyed by place too: each use of an unknown code is reported, each once. The
+        # key is what CodeRef and Span compare (names, any of, the span), as plain values.
+        span = ref.span
+        key = (
+            tuple(name.text for name in ref.names),
+            ref.any_of,
+            span.line,
+            span.column,
+            span.end_line,
+            span.end_column,
+        )
         if key in self.resolved:
-            return self.resolved[key]
-        found = self._codes_of(ref)
-        self.resolved[key] = found
+            found = self.resolved[key]
+        else:
+            found = self._codes_of(ref)
+            self.resolved[key] = found
+        self.resolved_nodes[id(ref)] = (ref, found)
         return found
 
     def _codes_of(self, ref: ast.CodeRef) -> frozenset[str] | None:
@@ -1197,6 +1217,7 @@ def compile_document(
         extends=extends,
         imports=imports,
         document=document,
+        texts=compiler.texts,
     )
 
 

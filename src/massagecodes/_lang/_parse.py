@@ -26,6 +26,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from massagecodes import _resources
 from massagecodes._lang import _ast as ast
+from massagecodes._lang._driver import FastParser, NotHandledError, UnsupportedError
 from massagecodes._text import did_you_mean
 from massagecodes.errors import Diagnostic, RulesSyntaxError
 
@@ -94,6 +95,17 @@ def _parser() -> lark.Lark:
             transformer=_ToAst(),
             cache=False,  # never load a pickle from a shared temporary path
         )
+
+
+@functools.cache
+def _fast_parser() -> FastParser | None:
+    """The fast driver of the same parser (see ``_driver.py``); None if lark's objects
+    are not as it expects, and then lark parses every text."""
+    parser = _parser()
+    try:
+        return FastParser(parser, parser.options.transformer)
+    except UnsupportedError:  # pragma: no cover - a lark release that changed its internals
+        return None
 
 
 # --------------------------------------------------------------------------- #
@@ -436,6 +448,15 @@ def parse(text: str, *, source: str = "<rules>") -> ast.Document:
                 )
             ]
         )
+    fast = _fast_parser()
+    if fast is not None:
+        try:
+            document = fast.parse(text, MAX_DEPTH)
+        except (NotHandledError, _BadStringError):
+            pass  # lark parses it again, and reports the error
+        else:
+            assert isinstance(document, ast.Document)
+            return document
     try:
         document = _parser().parse(text)
     except _TooDeepError as deep:
@@ -523,40 +544,58 @@ class _BadStringError(Exception):
 
 def _span_of(item: Any) -> ast.Span:
     if isinstance(item, Token):
-        return ast.Span(
-            item.line or 1,
-            item.column or 1,
-            item.end_line or item.line or 1,
-            item.end_column or (item.column or 1) + len(item),
+        line, column, end_line, end_column = item.line, item.column, item.end_line, item.end_column
+        if line and column and end_line and end_column:  # always, for the tokens of a text
+            return _Span(line, column, end_line, end_column)
+        return _Span(
+            line or 1,
+            column or 1,
+            end_line or line or 1,
+            end_column or (column or 1) + len(item),
         )
     return item.span  # type: ignore[no-any-return]
 
 
-def _child_span(child: Any) -> tuple[ast.Span | None, ast.Span | None]:
-    """The first and last positioned pieces of a transformed child."""
+_Span = ast.Span
+
+
+def _positioned(child: Any, backwards: bool) -> ast.Span | Token | None:
+    """The first (or last) positioned piece of a transformed child: a token, or the
+    span of a node; inside tuples and lists, the first (last) that has one."""
     if child is None:
-        return None, None
+        return None
     if isinstance(child, Token):
-        span = _span_of(child)
-        return span, span
+        return child
     if isinstance(child, tuple | list):
-        first = last = None
-        for item in child:
-            start, end = _child_span(item)
-            first = first or start
-            last = end or last
-        return first, last
+        for item in reversed(child) if backwards else child:
+            found = _positioned(item, backwards)
+            if found is not None:
+                return found
+        return None
     found = getattr(child, "span", None)
-    return (found, found) if isinstance(found, ast.Span) else (None, None)
+    return found if isinstance(found, ast.Span) else None
 
 
 def _span(children: list[Any]) -> ast.Span:
     """The span from the first to the last positioned child (tokens and nodes carry
     their positions, so the parser needs no position tracking of its own)."""
-    first, last = _child_span(children)
-    assert first is not None, "every rule has a token"
-    assert last is not None
-    return ast.Span(first.line, first.column, last.end_line, last.end_column)
+    first = children[0] if children else None
+    if len(children) == 1 and not isinstance(first, Token | tuple | list) and first is not None:
+        found = getattr(first, "span", None)
+        if isinstance(found, ast.Span):
+            return found  # one node: its span (spans are immutable values)
+    if not isinstance(first, Token):
+        first = _positioned(children, False)
+        assert first is not None, "every rule has a token"
+    last = children[-1]
+    if not isinstance(last, Token):
+        last = _positioned(children, True)
+        assert last is not None
+    if isinstance(first, Token) and not (first.line and first.column):  # pragma: no cover - lexed tokens have both
+        first = _span_of(first)
+    if isinstance(last, Token) and not (last.end_line and last.end_column):  # pragma: no cover - as above
+        last = _span_of(last)
+    return _Span(first.line, first.column, last.end_line, last.end_column)  # type: ignore[arg-type]
 
 
 @attrs.frozen
@@ -572,12 +611,26 @@ def _json(item: Any) -> object:
 
 
 def _word(token: Token) -> ast.Word:
-    return ast.Word(str(token), _span_of(token))
+    line, column, end_line, end_column = token.line, token.column, token.end_line, token.end_column
+    if line and column and end_line and end_column:  # always, for the tokens of a text
+        return _Word(str(token), _Span(line, column, end_line, end_column))
+    return _Word(str(token), _span_of(token))  # pragma: no cover
+
+
+_Word = ast.Word
+
+
+_JSON_STRING = json.JSONDecoder(strict=False)
 
 
 def _string(token: Token) -> str:
+    text = str(token)
+    if "\\" not in text:  # no escape: the text between the quotes (the grammar admits no quote or newline there)
+        value = text[1:-1]
+        if not _SURROGATE.search(value):
+            return value
     try:
-        value = json.loads(str(token), strict=False)
+        value = _JSON_STRING.decode(text)
     except json.JSONDecodeError:
         raise _BadStringError(
             token, 'this string has an escape that is not one of \\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX'
@@ -765,10 +818,14 @@ class _ToAst(Transformer[Token, Any]):
 
     # ---- conditions
     def condition(self, c: list[Any]) -> ast.Condition:
+        if len(c) == 1 and c[0] is not None and not isinstance(c[0], Token):
+            return c[0]  # type: ignore[no-any-return]  # the common case: no OR
         items = tuple(_nodes(c))
         return items[0] if len(items) == 1 else ast.Or(items, _span(c))
 
     def and_cond(self, c: list[Any]) -> ast.Condition:
+        if len(c) == 1 and isinstance(c[0], tuple) and not c[0][1]:
+            return c[0][0]  # type: ignore[no-any-return]  # the common case: one item, no relation
         items: list[ast.Condition] = []
         relations: list[ast.Relation] = []
         for item, item_relations in _nodes(c):
@@ -779,6 +836,8 @@ class _ToAst(Transformer[Token, Any]):
         return ast.And(tuple(items), tuple(relations), _span(c))
 
     def chain_item(self, c: list[Any]) -> tuple[ast.Condition, tuple[ast.Relation, ...]]:
+        if len(c) == 1 and c[0] is not None and not isinstance(c[0], Token):
+            return c[0], ()  # the common case: no relation
         nodes = _nodes(c)
         return nodes[0], tuple(nodes[1:])
 
@@ -819,7 +878,8 @@ class _ToAst(Transformer[Token, Any]):
         return ast.FlagCond(ast.Word(str(c[0])[1:], _span_of(c[0])), _span(c))
 
     def code_name(self, c: list[Any]) -> ast.CodeRef:
-        return ast.CodeRef((_word(c[0]),), False, _span(c))
+        word = _word(c[0])
+        return ast.CodeRef((word,), False, word.span)  # one token: the word's span
 
     def any_of(self, c: list[Any]) -> ast.CodeRef:
         return ast.CodeRef(tuple(_word(w) for w in _tokens(c, "WORD")), True, _span(c))

@@ -177,13 +177,13 @@ def attribute_text(attribute: ast.Attribute) -> str:
     return f"{attribute.key} {string(value)}"
 
 
-def rule_text(rule: ast.Rule) -> str:
+def rule_text(rule: ast.Rule, memo: dict[int, str] | None = None) -> str:
     if rule.id is None and not rule.attributes and rule.title is None:
-        return rule_line(rule)
+        return rule_line(rule, memo)
     head = "rule " + (rule.id.text if rule.id is not None else "")
     if rule.title is not None:
         head += f" {string(rule.title)}"
-    body = [f"  {rule_line(rule)}", *(f"  {attribute_text(a)}" for a in rule.attributes)]
+    body = [f"  {rule_line(rule, memo)}", *(f"  {attribute_text(a)}" for a in rule.attributes)]
     return "\n".join([head, *body, "end"])
 
 
@@ -248,14 +248,19 @@ def test_text(test: ast.TestBlock) -> str:
 
 
 def format_document(
-    document: ast.Document, comments: dict[int, list[str]] | None = None, trailing: list[str] | None = None
+    document: ast.Document,
+    comments: dict[int, list[str]] | None = None,
+    trailing: list[str] | None = None,
+    *,
+    memo: dict[int, str] | None = None,
 ) -> str:
     """The canonical text of a document.
 
     Comments are not part of the tree: ``comments`` maps ``id(item)`` of a top-level
     item to the comment lines written before it, and ``trailing`` holds the comments
     after the last item (see :func:`format_text`). Without them the text has none,
-    which is the form the content hash is computed on.
+    which is the form the content hash is computed on. ``memo`` holds condition texts
+    already printed for this document's nodes (see :func:`condition_text`).
     """
     notes = comments or {}
 
@@ -272,7 +277,7 @@ def format_document(
         sections.append(
             "\n".join(with_notes(d, "disable " + ", ".join(w.text for w in d.ids)) for d in document.disables)
         )
-    sections.extend(with_notes(rule, rule_text(rule)) for rule in document.rules)
+    sections.extend(with_notes(rule, rule_text(rule, memo)) for rule in document.rules)
     sections.extend(with_notes(test, test_text(test)) for test in document.tests)
     if trailing:
         sections.append("\n".join(trailing))

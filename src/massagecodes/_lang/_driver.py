@@ -1,0 +1,430 @@
+"""A faster driver for the grammar's own LALR tables and contextual lexer.
+
+lark builds everything used here from ``grammar/rules.lark``: the terminals, the
+LALR(1) parse table (``strict=True``), each parser state's lexer (lark's contextual
+lexer: the terminals that state accepts, in lark's order, with lark's keyword
+substitution) and which children each rule passes to the transformer. This module
+only *drives* them, in one loop. lark's own loop costs about 15 µs a token on the
+benchmark machine, for reasons that have nothing to do with the grammar:
+
+* each token passes through four generators (the contextual lexer, the basic lexer,
+  the post-lexer, the parser), a ``Token`` constructor that handles deprecated
+  keywords, and a line-counter object;
+* whitespace is a token of its own: matched, built, then dropped;
+* after every reduction lark finds the next state by the rule's name, which is a
+  lark ``Token`` rather than a ``str``, so each of those dictionary look-ups calls
+  ``Token.__eq__`` in Python (about 360,000 reductions for 10,000 rules);
+* the helper rules lark adds for ``*``, ``+`` and ``_item`` build a ``Tree`` each,
+  only for the parent rule to flatten it, and every reduction goes through one or
+  two wrapper objects before the transformer method.
+
+Here one compiled expression per parser state (lark's alternation of that state's
+terminals, behind a prefix that skips the ignored terminals) finds the next token;
+the post-lexer's work (newlines inside brackets are dropped, the text ends with a
+newline) is inline; tokens that no rule keeps are not built; helper rules make a
+plain list. The transformer is the same object with the same methods, called with
+the same children.
+
+Only valid texts take this path: at the first thing it does not expect (a
+character no terminal matches, a token the table rejects, brackets nested too deep,
+a string the transformer rejects), the caller parses the text again with lark
+itself, which reports the error exactly as before. The tests compare both parsers,
+spans included, on the shipped rulesets, generated rule files and edge cases.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from lark import Lark, Token
+
+Callback = Callable[[list[Any]], Any]
+Matcher = Callable[[str, int], "re.Match[str] | None"]
+
+# Reductions that need no call: the value is the first child's (a ``?rule`` with one
+# child, a helper rule that only extends itself), or nothing (a helper rule that
+# keeps no child, such as the one for ``_NL+``).
+_FIRST: Callback = lambda children: children[0]  # noqa: E731 - a sentinel compared by identity
+_NOTHING: Callback = lambda children: None  # noqa: E731 - a sentinel compared by identity
+
+
+class NotHandledError(Exception):
+    """The fast path does not parse this text: parse it with lark (which says why)."""
+
+
+class UnsupportedError(Exception):
+    """lark's objects are not shaped as this driver expects: use lark alone."""
+
+
+Step = tuple[int, bool, int]  # child index, flatten it (a helper rule), Nones before it
+
+
+def _steps(rule: Any, keep_placeholders: bool) -> tuple[tuple[Step, ...], int]:
+    """What lark's child filter keeps of a rule's children: (index, flatten, Nones
+    before it) for each kept child, and the Nones after the last one (the absent
+    optional ``[item]`` of ``maybe_placeholders``)."""
+    from lark.parse_tree_builder import maybe_create_child_filter  # lark's internals: see FastParser
+
+    options = rule.options
+    empty: Any = options.empty_indices if keep_placeholders else None
+    made: Any = maybe_create_child_filter(rule.expansion, options.keep_all_tokens, False, empty)
+    if made is None:  # no filter: every child, in order
+        return tuple((index, False, 0) for index in range(len(rule.expansion))), 0
+    arguments = made.args
+    if len(arguments) == 2:  # ChildFilterLALR(to_include, nones_to_add)
+        return tuple((int(i), bool(flat), int(nones)) for i, flat, nones in arguments[0]), int(arguments[1])
+    if len(arguments) == 1:  # ChildFilterLALR_NoPlaceholders(to_include)
+        return tuple((int(i), bool(flat), 0) for i, flat in arguments[0]), 0
+    raise UnsupportedError("child filter")
+
+
+def _callback(size: int, steps: tuple[Step, ...], trailing: int, method: Callback) -> Callback:
+    """``method`` called with the children lark's filter would pass it. A flattened
+    child is a helper rule's list, or None when it kept nothing."""
+    if not trailing and all(not flat and not nones for _, flat, nones in steps):
+        indexes = tuple(index for index, _, _ in steps)
+        if indexes == tuple(range(size)):
+            return method  # every child, in order
+        if len(indexes) == 1:
+            (only,) = indexes
+            return lambda children: method([children[only]])
+        return lambda children: method([children[index] for index in indexes])
+    tail = [None] * trailing
+
+    def filtered(children: list[Any]) -> Any:
+        kept: list[Any] = []
+        for index, flat, nones in steps:
+            if nones:
+                kept += [None] * nones
+            if flat:
+                part = children[index]
+                if part:
+                    if kept:
+                        kept += part
+                    else:  # as lark does: take the list over (it has no other owner), no copy
+                        kept = part
+            else:
+                kept.append(children[index])
+        if tail:
+            kept += tail
+        return method(kept)
+
+    return filtered
+
+
+def _single_or(method: Callback) -> Callback:
+    """lark's ``?rule``: a single child stands for the rule."""
+
+    def single(children: list[Any]) -> Any:
+        return children[0] if len(children) == 1 else method(children)
+
+    return single
+
+
+def _helper(children: list[Any]) -> list[Any] | None:
+    """A helper rule: its kept children, for the parent rule to flatten (lark builds
+    a ``Tree`` here)."""
+    return children or None
+
+
+class FastParser:
+    """Drives one lark parser's tables (see the module docstring). Nothing changes
+    after construction but a cache of compiled per-state expressions: safe to share
+    between threads."""
+
+    def __init__(self, parser: Lark, transformer: object) -> None:
+        try:
+            self._build(parser, transformer)
+        except (ImportError, AttributeError, KeyError, TypeError, ValueError, IndexError) as error:
+            raise UnsupportedError(f"{type(error).__name__}: {error}") from error
+
+    def _build(self, parser: Lark, transformer: object) -> None:
+        # lark's internals (1.x): a release that changes them makes this fail, and lark
+        # then parses alone (the tests insist that the driver is in use).
+        from lark.lexer import PatternStr, UnlessCallback
+        from lark.parsers.lalr_analysis import Shift
+
+        self._pattern_str: Any = PatternStr
+        self._unless_callback: Any = UnlessCallback
+        front: Any = parser.parser
+        contextual: Any = front.lexer.lexer
+        table: Any = front.parser.parser.parse_table
+        conf: Any = front.lexer_conf
+        options: Any = parser.options
+        if conf.g_regex_flags or conf.use_bytes or conf.callbacks or conf.re_module is not re:
+            raise UnsupportedError("lexer options")
+        if options.propagate_positions or options.ambiguity != "auto" or front.parser.parser.debug:
+            raise UnsupportedError("parser options")
+        if any(isinstance(key, str) for key in front.parser.parser.callbacks):
+            raise UnsupportedError("token callbacks")
+        terminals = {terminal.name: terminal for terminal in parser.terminals}
+        ignore = tuple(sorted(conf.ignore))
+        # The ignored terminals (whitespace, comments) are skipped before each token,
+        # possessively: none of them can start where another terminal starts.
+        self._skip = "(?:" + "|".join(f"(?:{terminals[name].pattern.to_regexp()})" for name in ignore) + ")*+"
+        self._skip_match = re.compile(self._skip).match
+        self._ignore = frozenset(ignore)
+
+        # Rules: size, callback (as lark's ParseTreeBuilder makes it: transformer
+        # method, child filter, ``?rule`` expansion) and the nonterminal made.
+        rules: list[tuple[int, Callback, str]] = []
+        number: dict[Any, int] = {}
+        kept_terminals: set[str] = set()
+        for rule in parser.rules:
+            name = str(rule.origin.name)
+            rule_options = rule.options
+            size = len(rule.expansion)
+            steps, trailing = _steps(rule, bool(options.maybe_placeholders))
+            kept_terminals.update(str(rule.expansion[index].name) for index, _, _ in steps)
+            expand1 = bool(rule_options.expand1 and not rule.alias)
+            method: Callback | None = getattr(
+                transformer, str(rule.alias or rule_options.template_source or name), None
+            )
+            if method is not None and getattr(method, "visit_wrapper", None) is not None:
+                raise UnsupportedError(f"rule {name}: a visit wrapper")
+            plain = not trailing and all(not nones for _, _, nones in steps)
+            callback: Callback
+            if name.startswith("_"):
+                if method is not None or expand1:
+                    raise UnsupportedError(f"helper rule {name}")
+                if not steps and not trailing:
+                    callback = _NOTHING
+                elif plain and [index for index, _, _ in steps] == [0] and steps[0][1]:
+                    callback = _FIRST  # it only extends itself (left recursion)
+                else:
+                    callback = _callback(size, steps, trailing, _helper)
+            elif method is None:
+                # lark's default builds a Tree; a ``?rule`` with one child never does.
+                if not (expand1 and plain and len(steps) == 1 and not steps[0][1]):
+                    raise UnsupportedError(f"rule {name} has no transformer method")
+                index = steps[0][0]
+                callback = _FIRST if index == 0 else _callback(size, steps, trailing, _FIRST)
+            else:
+                callback = _callback(size, steps, trailing, _single_or(method) if expand1 else method)
+            number[rule] = len(rules)
+            rules.append((size, callback, name))
+        self._rules = tuple(rules)
+        self._dropped = frozenset(set(terminals) - kept_terminals)
+
+        # The table, a dict per state: terminal -> shift (a state, >= 0) or reduce
+        # (-1 - rule number); nonterminal -> the state after reducing to it.
+        size = max(table.states) + 1
+        rows: list[dict[str, int]] = [{} for _ in range(size)]
+        for state, actions in table.states.items():
+            row = rows[state]
+            for symbol, (action, argument) in actions.items():
+                row[str(symbol)] = int(argument) if action is Shift else -1 - number[argument]
+        self._rows = tuple(rows)
+        self._start = int(table.start_states["start"])
+        self._end = int(table.end_states["start"])
+
+        # Lexers: lark's per-state lexer objects, each made into one expression when
+        # a text first needs it (a text uses a few dozen of the hundred or so).
+        lexers: dict[int, Any] = dict(contextual.lexers)
+        if set(lexers) != set(range(size)):
+            raise UnsupportedError("lexer states")
+        self._state_lexers = tuple(lexers[state] for state in range(size))
+        self._compiled: dict[int, tuple[Matcher, dict[str, dict[str, str]] | None]] = {}
+        self._lock = threading.Lock()
+        self._matchers: list[Matcher | None] = [None] * size
+        self._keywords: list[dict[str, dict[str, str]] | None] = [None] * size
+
+    def _lexer(self, state: int) -> Matcher:
+        """The expression for a parser state, and its keyword table, cached."""
+        lexer = self._state_lexers[state]
+        key = id(lexer)
+        found = self._compiled.get(key)
+        if found is None:
+            scanner: Any = lexer.scanner  # lark's own: its terminals, in its order, keywords removed
+            alternatives = [terminal for terminal in scanner.terminals if terminal.name not in self._ignore]
+            pattern = (
+                self._skip
+                + "(?:"
+                + "|".join(f"(?P<{terminal.name}>{terminal.pattern.to_regexp()})" for terminal in alternatives)
+                + ")"
+            )
+            # lark's keyword substitution: a WORD that spells a keyword of this state
+            # becomes that keyword.
+            keywords: dict[str, dict[str, str]] = {}
+            callbacks: dict[str, Any] = lexer.callback
+            for name, callback in callbacks.items():
+                if not isinstance(callback, self._unless_callback):
+                    raise NotHandledError(f"a lexer callback on {name}")  # pragma: no cover - lark changed
+                words: dict[str, str] = {}
+                unless: Any = callback
+                for word in unless.scanner.terminals:
+                    literal: Any = word.pattern
+                    if not isinstance(literal, self._pattern_str) or literal.flags:
+                        raise NotHandledError(f"keyword {word.name}")  # pragma: no cover - lark changed
+                    words.setdefault(literal.value, word.name)
+                keywords[name] = words
+            with self._lock:
+                found = self._compiled.setdefault(key, (re.compile(pattern).match, keywords or None))
+        self._keywords[state] = found[1]
+        self._matchers[state] = found[0]
+        return found[0]
+
+    def parse(self, text: str, max_depth: int) -> Any:
+        """The transformer's result for ``text``; NotHandledError when lark must parse it."""
+        rows = self._rows
+        rules = self._rules
+        matchers = self._matchers
+        keywords = self._keywords
+        dropped = self._dropped
+        first = _FIRST
+        nothing = _NOTHING
+        new_token = str.__new__
+        openers = _OPENERS
+        brackets = _BRACKETS
+        states = [self._start]
+        values: list[Any] = []
+        push_state = states.append
+        push_value = values.append
+        pos = 0
+        line = 1
+        line_start = 0
+        depth = 0
+        last_kind = ""
+        last_end = 0
+        token: Token | None
+        while True:
+            state = states[-1]
+            match = matchers[state] or self._lexer(state)
+            found = match(text, pos)
+            if found is None:
+                break
+            kind: str = found.lastgroup  # type: ignore[assignment]
+            value = found[kind]
+            start = found.start(kind)
+            end = start + len(value)
+            words = keywords[state]
+            if words is not None:
+                spelled = words.get(kind)
+                if spelled is not None:
+                    kind = spelled.get(value, kind)
+            if kind == "_NL":
+                newline = start + value.rindex("\n") + 1
+                if depth:  # the post-lexer drops newlines inside brackets
+                    line += value.count("\n")
+                    line_start = newline
+                    pos = end
+                    continue
+                if kind in dropped:
+                    token = None
+                else:  # pragma: no cover - the grammar keeps no newline token
+                    token = Token(kind, value, start, line, start - line_start + 1)
+                    token.end_line = line + value.count("\n")
+                    token.end_column = end - newline + 1
+                    token.end_pos = end
+                line += value.count("\n")
+                line_start = newline
+            else:
+                if kind in brackets:
+                    if kind in openers:
+                        depth += 1
+                        if depth > max_depth:
+                            raise NotHandledError("too deep")
+                    else:
+                        depth = max(0, depth - 1)
+                if kind in dropped:  # pragma: no cover - every other terminal is kept
+                    token = None
+                else:
+                    token = new_token(Token, value)
+                    token.type = kind
+                    token.value = value
+                    token.start_pos = start
+                    token.line = line
+                    token.column = start - line_start + 1
+                    token.end_line = line
+                    token.end_column = end - line_start + 1
+                    token.end_pos = end
+            pos = end
+            last_kind = kind
+            last_end = end
+            # The LALR step: reduce while the table says so, then shift.
+            row = rows[state]
+            try:
+                action = row[kind]
+                while action < 0:
+                    count, callback, made = rules[-1 - action]
+                    if count == 1:  # in place
+                        goto = rows[states[-2]][made]
+                        states[-1] = goto
+                        if callback is not first:
+                            values[-1] = None if callback is nothing else callback([values[-1]])
+                    elif count:
+                        children = values[-count:]
+                        del states[-count:]
+                        del values[-count:]
+                        goto = rows[states[-1]][made]
+                        push_state(goto)
+                        push_value(
+                            children[0] if callback is first else None if callback is nothing else callback(children)
+                        )
+                    else:
+                        goto = rows[states[-1]][made]
+                        push_state(goto)
+                        push_value(None if callback is nothing else callback([]))
+                    action = rows[goto][kind]
+            except KeyError:
+                raise NotHandledError("unexpected token") from None
+            push_state(action)
+            push_value(token)
+        skipped = self._skip_match(text, pos)
+        if skipped is None or skipped.end() != len(text):
+            raise NotHandledError("unexpected character")
+        if line != text.count("\n") + 1:  # pragma: no cover - only newline tokens span lines
+            raise NotHandledError("a newline outside a newline token: positions would be off")
+        if last_kind != "_NL":  # the post-lexer ends the text with a newline
+            if last_kind:
+                column = last_end - line_start + 1
+                final = Token("_NL", "\n", last_end, line, column, line, column, last_end)
+            else:
+                final = Token("_NL", "\n", 0, 1, 1, 1, 1, 0)
+            step = rows[states[-1]].get("_NL")
+            while step is not None and step < 0:
+                step = self._reduce(states, values, rules, rows, step, "_NL")
+            if step is None:
+                raise NotHandledError("unexpected end")
+            push_state(step)
+            push_value(None if "_NL" in dropped else final)
+        step = rows[states[-1]].get("$END")
+        while step is not None and step < 0:
+            self._reduce(states, values, rules, rows, step, None)
+            if states[-1] == self._end:
+                return values[-1]
+            step = rows[states[-1]].get("$END")
+        raise NotHandledError("unexpected end")
+
+    @staticmethod
+    def _reduce(
+        states: list[int],
+        values: list[Any],
+        rules: Sequence[tuple[int, Callback, str]],
+        rows: Sequence[dict[str, int]],
+        action: int,
+        kind: str | None,
+    ) -> int | None:
+        """One reduction (the slow path of the loop); the next action for ``kind``."""
+        count, callback, made = rules[-1 - action]
+        children = values[-count:] if count else []
+        if count:
+            del states[-count:]
+            del values[-count:]
+        goto = rows[states[-1]][made]
+        states.append(goto)
+        if callback is _FIRST:
+            values.append(children[0])
+        elif callback is _NOTHING:
+            values.append(None)
+        else:
+            values.append(callback(children))
+        return rows[goto].get(kind) if kind is not None else None
+
+
+_OPENERS = frozenset({"LPAR", "LSQB", "LBRACE"})
+_CLOSERS = frozenset({"RPAR", "RSQB", "RBRACE"})
+_BRACKETS = _OPENERS | _CLOSERS

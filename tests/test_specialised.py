@@ -1,0 +1,197 @@
+"""The specialised fast paths give exactly what the general ones give.
+
+The parser's fast driver (``massagecodes._lang._driver``) runs lark's own tables,
+lexers and child filters in one loop; lark's parser stays the reference, and parses
+every text the driver does not accept (so that syntax errors are lark's, reported
+as before). These tests compare the two on the shipped rulesets, generated rule
+files, texts generated from the grammar, random edits of a realistic ruleset and
+random text: the same syntax tree, every span included, or both refuse the text.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lark.exceptions import UnexpectedInput
+
+import massagecodes as mc
+from massagecodes._lang import _ast as ast
+from massagecodes._lang import _parse
+from massagecodes._lang._driver import FastParser, NotHandledError
+from test_robustness import SAMPLE, edited_samples, grammar_texts
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = sorted((ROOT / "rulesets").glob("*.rules"))
+
+
+def _fast() -> FastParser:
+    fast = _parse._fast_parser()
+    assert fast is not None, "the fast parser is not in use: lark's objects are not as _driver.py expects"
+    return fast
+
+
+def _tree(document: object) -> Any:
+    """The whole syntax tree as plain data, spans included (they do not take part in
+    the nodes' equality)."""
+    assert isinstance(document, ast.Document)
+    return attrs.asdict(document)
+
+
+def _by_lark(text: str) -> Any | None:
+    try:
+        return _tree(_parse._parser().parse(text))
+    except (UnexpectedInput, _parse._TooDeepError, _parse._BadStringError):
+        return None
+
+
+def _by_driver(text: str) -> Any | None:
+    try:
+        return _tree(_fast().parse(text, _parse.MAX_DEPTH))
+    except (NotHandledError, _parse._BadStringError):
+        return None
+
+
+def _agree(text: str) -> None:
+    expected = _by_lark(text)
+    found = _by_driver(text)
+    if expected is None:
+        assert found is None, "the fast parser accepted a text that lark refuses"
+    else:
+        assert found is not None, "the fast parser refused a text that lark parses"
+        assert found == expected
+
+
+def _generated(count: int) -> str:
+    """A rule file in the shape of the benchmark's, every construct of a pair edit."""
+    header = 'ruleset generated\nversion 2025.1\nlanguage 1\ntitle "generated"\neffective 2025-01-01 to 2025-12-31\n'
+    blocks = []
+    for number in range(count):
+        first, second = 20000 + number, 40000 + number
+        blocks.append(
+            f'rule pair-{number:05d} "{second} is not paid with {first}"\n'
+            f"  {first} AND {second} SAME region -> DENY {second} unless modifier 59 or XS\n"
+            f'  carc 97\n  rarc M80\n  fix "add modifier 59"\n'
+            + ("  effective 2020-01-01 to 2024-12-31\n" if number % 7 == 0 else "")
+            + "end"
+        )
+        if number % 5 == 0:
+            blocks.append(f"{first} AND payer kind is medicaid or workers-comp -> DENY {first}")
+        if number % 9 == 0:
+            blocks.append(f"minutes of {first} > 45 -> WARN {first}  # a comment")
+    return header + "\n" + "\n\n".join(blocks) + "\n"
+
+
+def test_the_fast_parser_is_in_use() -> None:
+    assert _fast() is _parse._fast_parser()
+    assert _by_driver(SAMPLE) is not None
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda path: path.name)
+def test_shipped_rulesets_parse_the_same(path: Path) -> None:
+    _agree(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        SAMPLE,
+        _generated(300),
+        "",
+        "\n\n",
+        "# only a comment",
+        "97124 -> WARN",  # no final newline
+        "97124 -> WARN   # a comment, no final newline",
+        "97124 -> WARN\r\n97140 -> WARN\r\n",
+        "\t97124 AND (\n  97140\n  OR 97010\n) SAME region -> DENY 97140\n",
+        "rule AND\n  97124 -> WARN\nend\n",  # a keyword where a name is expected is a name
+        'test "t"\n  claim {"a": [1, 2.5, -3, true, false, null, {"b": "c\\"d"}]}\n  expect no findings\nend\n',
+        "\ufeff97124 -> WARN",  # parse() drops a byte-order mark first; both parsers refuse it
+    ],
+    ids=lambda text: repr(text[:30]),
+)
+def test_edge_cases_parse_the_same(text: str) -> None:
+    _agree(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "97124 -> deny",
+        "97124 and 97140 -> DENY",
+        "97124 -> DENY\nend\n",
+        "rule R\n  97124 -> WARN\n",
+        '97124 -> WARN unless modifier "59',
+        "97124 -> WARN ~",
+        "(" * 65 + "97124" + ")" * 65 + " -> WARN",
+        'rule R "a \\q"\n  97124 -> WARN\nend\n',
+        "visits this year > 1234567890123456 -> WARN claim",
+    ],
+)
+def test_syntax_errors_are_lark_s(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text the driver refuses is parsed by lark, which reports what it always did."""
+    _agree(text)
+    with pytest.raises(mc.RulesSyntaxError) as fast:
+        _parse.parse(text)
+    monkeypatch.setattr(_parse, "_fast_parser", lambda: None)
+    with pytest.raises(mc.RulesSyntaxError) as slow:
+        _parse.parse(text)
+    assert str(fast.value) == str(slow.value)
+    assert fast.value.diagnostics == slow.value.diagnostics
+
+
+_SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+@_SETTINGS
+@given(grammar_texts)
+def test_texts_from_the_grammar_parse_the_same(text: str) -> None:
+    _agree(text)
+
+
+@_SETTINGS
+@given(edited_samples())
+def test_edited_rulesets_parse_the_same(text: str) -> None:
+    _agree(text)
+
+
+@_SETTINGS
+@given(st.text(st.sampled_from(list('()[]{}",:#\\\n\r\t -><=!.*$_0189aAzZ')) | st.characters(), max_size=60))
+def test_random_text_parses_the_same(text: str) -> None:
+    _agree(text)
+
+
+def test_threads_share_the_fast_parser() -> None:
+    text = _generated(40)
+    expected = _by_lark(text)
+    results: list[Any] = []
+
+    def work() -> None:
+        for _ in range(5):
+            results.append(_by_driver(text))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 20
+    assert all(result == expected for result in results)
+
+
+@pytest.mark.parametrize("text", [SAMPLE, _generated(30)], ids=["sample", "generated"])
+def test_compiled_rulesets_are_the_same(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through compile_rules: the same rules, texts, places and hash with either parser."""
+    fast = mc.compile_rules(text)
+    monkeypatch.setattr(_parse, "_fast_parser", lambda: None)
+    slow = mc.compile_rules(text)
+    assert fast.hash == slow.hash
+    assert fast.rules == slow.rules
+    assert [(rule.text, rule.line, rule.column) for rule in fast.rules] == [
+        (rule.text, rule.line, rule.column) for rule in slow.rules
+    ]
