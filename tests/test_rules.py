@@ -678,3 +678,51 @@ def test_rule_effective_dates_apply_line_by_line() -> None:
     assert fired(rules, make_claim(line("97124", minutes=20))) == []
     claim_level = "rule C\n  payer kind is commercial -> WARN claim\n  effective 2025-03-15 to 2025-12-31\nend\n"
     assert fired(claim_level, spanning) == []
+
+
+# --- a comparison the claim cannot answer is said, not passed -------------------------------
+
+SENTENCE = "97124 AND 97140 SAME region -> DENY unless modifier 59"
+
+
+def test_same_region_without_regions_is_undecided_not_a_pass() -> None:
+    rs = mc.compile_rules(SENTENCE, source="payer.rules")
+    result = rs.evaluate(make_claim(line("97124"), line("97140", region="lumbar")))
+    assert result.findings == ()
+    assert result.undecided == (("rule-1", "SAME region: line 0 has no region"),)
+    assert result.to_dict()["undecided_rules"] == [{"rule_id": "rule-1", "reason": "SAME region: line 0 has no region"}]
+    assert "=> undecided: SAME region: line 0 has no region" in result.explain()
+
+
+def test_a_rule_that_fires_or_fails_on_known_values_is_not_undecided() -> None:
+    rs = mc.compile_rules(SENTENCE, source="payer.rules")
+    same = rs.evaluate(make_claim(line("97124", region="lumbar"), line("97140", region="lumbar")))
+    assert [finding.rule_id for finding in same.findings] == ["rule-1"]
+    assert same.undecided == ()
+    different = rs.evaluate(make_claim(line("97124", region="lumbar"), line("97140", region="cervical")))
+    assert (different.findings, different.undecided) == ((), ())
+    # One 97140 line has no region, another matches: the rule fires, nothing is undecided.
+    mixed = rs.evaluate(make_claim(line("97124", region="lumbar"), line("97140"), line("97140", region="lumbar")))
+    assert [finding.lines for finding in mixed.findings] == [(2,)]
+    assert mixed.undecided == ()
+
+
+def test_different_side_without_sides_is_undecided() -> None:
+    rs = mc.compile_rules("97140 AND 97140 DIFFERENT side -> WARN", source="payer.rules")
+    result = rs.evaluate(
+        make_claim(line("97140", region="lumbar"), line("97140", region={"name": "lumbar", "side": "left"}))
+    )
+    assert result.undecided == (("rule-1", "DIFFERENT side: line 0 has no side"),)
+
+
+def test_a_value_with_leading_zeros_keeps_them() -> None:
+    rs = mc.compile_rules("97124 AND payer name is 007 -> WARN", source="payer.rules")
+    assert [
+        f.rule_id for f in rs.evaluate(make_claim(line("97124"), payer={"kind": "commercial", "name": "007"})).findings
+    ] == ["rule-1"]
+    assert rs.evaluate(make_claim(line("97124"), payer={"kind": "commercial", "name": "7"})).findings == ()
+    assert mc.format_rules("97124 AND payer name is 007 -> WARN").count("007") == 1
+    with pytest.raises(mc.RulesSemanticError) as caught:
+        mc.compile_rules("97124 AND minutes >= 08 -> WARN")
+    (diagnostic,) = caught.value.diagnostics
+    assert (diagnostic.code, diagnostic.hint) == ("MC205", "write 8, without leading zeros")

@@ -422,6 +422,8 @@ def _eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 out.write("no findings\n")
             for rule_id, reason in result.skipped:
                 out.write(f"skipped rule {rule_id}: {reason}\n")
+            for rule_id, reason in result.undecided:
+                out.write(f"undecided rule {rule_id}: {reason}\n")
             for letter, problem in notes.get(where, ()):
                 out.write(f"diagnosis {letter}: {problem}\n")
     if not single:

@@ -104,6 +104,10 @@ class Result:
     _ruleset: Ruleset = attrs.field(alias="ruleset", eq=False, repr=False)
     _claim: Claim = attrs.field(alias="claim", eq=False, repr=False)
     _history: tuple[Claim, ...] = attrs.field(alias="history", eq=False, repr=False)
+    # Rules that did not hold only because a SAME/DIFFERENT region or side had no
+    # value to compare (lines without a region): (rule id, why). Not a pass: a
+    # question the claim does not answer.
+    undecided: tuple[tuple[str, str], ...] = ()
 
     def explain(self) -> str:
         """Which rules applied, which predicates held or failed, on what values."""
@@ -118,6 +122,7 @@ class Result:
             "units": list(self.units),
             "findings": [finding.to_dict() for finding in self.findings],
             "skipped_rules": [{"rule_id": rule_id, "reason": reason} for rule_id, reason in self.skipped],
+            "undecided_rules": [{"rule_id": rule_id, "reason": reason} for rule_id, reason in self.undecided],
         }
 
 
@@ -275,19 +280,30 @@ class Ruleset:
         facts = p.Facts(claim, earlier, self.unit_method, self.catalog)
         ctx = p.Context(facts)
         findings = []
+        undecided: list[tuple[str, str]] = []
+        missing = ctx.missing
         for position in self._candidates(facts):
-            finding = _apply(self.rules[position], ctx)
+            seen = len(missing)
+            rule = self.rules[position]
+            finding = _apply(rule, ctx)
             if finding is not None:
                 findings.append(finding)
+            elif len(missing) > seen:  # it did not hold, but only for want of a value
+                undecided.append((rule.id, _undecided_reason(missing[seen:])))
         for table in self.tables:
             for rule in table.rules_for(facts, self.source):
                 finding = _apply(rule, ctx)
                 if finding is not None:
                     findings.append(finding)
-        return self._result(claim, earlier, facts, tuple(findings))
+        return self._result(claim, earlier, facts, tuple(findings), tuple(undecided))
 
     def _result(
-        self, claim: Claim, history: tuple[Claim, ...], facts: p.Facts, findings: tuple[Finding, ...]
+        self,
+        claim: Claim,
+        history: tuple[Claim, ...],
+        facts: p.Facts,
+        findings: tuple[Finding, ...],
+        undecided: tuple[tuple[str, str], ...] = (),
     ) -> Result:
         line_outcomes: list[LineOutcome] = ["payable"] * len(claim.lines)
         claim_denied = False
@@ -322,6 +338,7 @@ class Ruleset:
             ruleset=self,
             claim=claim,
             history=history,
+            undecided=undecided,
         )
 
     def _explain(self, claim: Claim, history: tuple[Claim, ...], result: Result) -> str:
@@ -353,7 +370,9 @@ class Ruleset:
                 lines.append(f"  {'  ' * step.depth}{mark}{step.text}{detail}")
             if len(trace) > _TRACE_STEPS_PER_RULE:
                 lines.append(f"  ... {len(trace) - _TRACE_STEPS_PER_RULE} more steps")
-            if finding is None:
+            if finding is None and ctx.missing:
+                lines.append(f"  => undecided: {_undecided_reason(ctx.missing)}")
+            elif finding is None:
                 lines.append("  => no finding")
             else:
                 where = "the claim" if finding.claim_level else _lines(finding.lines)
@@ -443,6 +462,20 @@ def _in_effect(rule: CompiledRule, day: datetime.date) -> bool:
         return True
     start, end = rule.effective
     return start <= day and (end is None or day <= end)
+
+
+def _undecided_reason(missing: Sequence[tuple[str, tuple[int, ...]]]) -> str:
+    """``SAME region: line 1 has no region`` for the comparisons that lacked a value."""
+    by_test: dict[str, set[int]] = {}
+    for test, lacking in missing:
+        by_test.setdefault(test, set()).update(lacking)
+    parts = []
+    for test, indexes in by_test.items():
+        listed = sorted(indexes)
+        which = ("line " if len(listed) == 1 else "lines ") + ", ".join(str(index) for index in listed)
+        has = "has" if len(listed) == 1 else "have"
+        parts.append(f"{test}: {which} {has} no {test.split()[1]}")
+    return "; ".join(parts)
 
 
 def _apply(rule: CompiledRule, ctx: p.Context) -> Finding | None:

@@ -128,13 +128,15 @@ class TraceStep:
 class Context:
     """The state of one evaluation: facts, the action's target lines, and the trace."""
 
-    __slots__ = ("depth", "facts", "targets", "trace")
+    __slots__ = ("depth", "facts", "missing", "targets", "trace")
 
     def __init__(self, facts: Facts, *, trace: list[TraceStep] | None = None) -> None:
         self.facts = facts
         self.targets: tuple[int, ...] = ()
         self.trace = trace
         self.depth = 0
+        # SAME/DIFFERENT comparisons that lacked a value: (what, the lines without it).
+        self.missing: list[tuple[str, tuple[int, ...]]] = []
 
     def note(self, text: str, held: bool | None, detail: str) -> None:
         if self.trace is not None:
@@ -245,6 +247,9 @@ class Relation:
         values = [table[index] for index in bound]
         if len(values) < 2 or None in values:
             held = False  # a missing region is never "the same" as another, nor different
+            if len(values) >= 2:  # and the rule may not be decided: the caller is told
+                lacking = tuple(index for index, value in zip(bound, values, strict=True) if value is None)
+                ctx.missing.append((f"{'SAME' if self.same else 'DIFFERENT'} {self.aspect}", lacking))
         elif self.same:
             held = len(set(values)) == 1
         else:
