@@ -756,7 +756,9 @@ class _Compiler:
     def number(self, comparison: ast.Comparison, what: str) -> int:
         value = comparison.values[0]
         if comparison.op in ("is", "is not") or len(comparison.values) != 1 or value.kind not in ("number", "param"):
-            self.error("MC205", f"{what} are compared with a whole number, as in >= 8", comparison.span)
+            leading_zero = value.kind == "word" and str(value.value).isdigit()
+            hint = f"write {int(str(value.value))}, without leading zeros" if leading_zero else None
+            self.error("MC205", f"{what} are compared with a whole number, as in >= 8", comparison.span, hint)
             return 0
         if value.kind == "param":
             found = self.param(value, ("number",), what)

@@ -950,6 +950,9 @@ class _ToAst(Transformer[Token, Any]):
         if token.type == "STRING":
             return ast.Value("string", _string(token), span)
         if token.type == "NUMBER":
+            if len(token) > 1 and token.startswith("0"):
+                # 007 is a name (a code, an id): as a number it would silently become 7.
+                return ast.Value("word", str(token), span)
             return ast.Value("number", _int(token), span)
         if token.type == "DATE":
             return ast.Value("date", _date(token), span)
