@@ -489,6 +489,8 @@ def test_check_finds_repeated_rules_with_effective_dates(tmp_path: Path) -> None
 
 X12_EXAMPLE = EXAMPLE.parent / "x12" / "claim.837"
 FHIR_EXAMPLE = EXAMPLE.parent / "fhir" / "claim.json"
+# eval with what 837P and FHIR files do not say
+EVAL_GIVEN = ("eval", "--ruleset", "commercial", "--license", "LMT", "--payer-kind", "commercial")
 
 
 def test_eval_reads_an_837p_file() -> None:
@@ -511,26 +513,13 @@ def test_eval_needs_the_licence_an_837p_does_not_carry() -> None:
 
 
 def test_eval_reads_a_fhir_claim_and_a_folder_of_every_kind(tmp_path: Path) -> None:
-    code, out, err = run(
-        "eval", "--ruleset", "commercial", "--license", "LMT", "--payer-kind", "commercial", str(FHIR_EXAMPLE)
-    )
+    code, out, err = run(*EVAL_GIVEN, str(FHIR_EXAMPLE))
     assert (code, err) == (0, "")
     assert "hot-cold-packs-bundled" in out
     for source in (EXAMPLE, X12_EXAMPLE, FHIR_EXAMPLE):
         (tmp_path / (source.parent.name + source.suffix)).write_bytes(source.read_bytes())
     (tmp_path / "broken.edi").write_text("ISA*00*", encoding="utf-8")
-    code, out, err = run(
-        "eval",
-        "--ruleset",
-        "commercial",
-        "--license",
-        "LMT",
-        "--payer-kind",
-        "commercial",
-        str(tmp_path),
-        "--format",
-        "json",
-    )
+    code, out, err = run(*EVAL_GIVEN, str(tmp_path), "--format", "json")
     assert code == 2  # the broken file is rejected; the others are evaluated
     assert [item["claim"] for item in json.loads(out)] == [
         f"{tmp_path / 'examples.json'}",
@@ -560,18 +549,7 @@ def test_eval_reads_upper_case_suffixes_byte_order_marks_and_exact_fhir_money(tm
         json.dumps(resource, default=str).replace('"1234567890123456789.01"', "1234567890123456789.01"),
         encoding="utf-8",
     )
-    code, out, err = run(
-        "eval",
-        "--ruleset",
-        "commercial",
-        "--license",
-        "LMT",
-        "--payer-kind",
-        "commercial",
-        str(tmp_path),
-        "--format",
-        "json",
-    )
+    code, out, err = run(*EVAL_GIVEN, str(tmp_path), "--format", "json")
     assert (code, err) == (0, "3 evaluated, 0 rejected, 0 denied\n"), err
     assert [item["claim"] for item in json.loads(out)] == [
         f"{tmp_path / 'a.JSONL'}:1",
