@@ -35,6 +35,7 @@ spans included, on the shipped rulesets, generated rule files and edge cases.
 from __future__ import annotations
 
 import re
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -138,7 +139,7 @@ class FastParser:
     def __init__(self, parser: Lark, transformer: object) -> None:
         try:
             self._build(parser, transformer)
-        except (ImportError, AttributeError, KeyError, TypeError, ValueError, IndexError) as error:
+        except Exception as error:  # any surprise in lark's internals: lark then parses alone
             raise UnsupportedError(f"{type(error).__name__}: {error}") from error
 
     def _build(self, parser: Lark, transformer: object) -> None:
@@ -164,6 +165,11 @@ class FastParser:
         ignore = tuple(sorted(conf.ignore))
         # The ignored terminals (whitespace, comments) are skipped before each token,
         # possessively: none of them can start where another terminal starts.
+        # Possessive: a plain ``*`` would give back the end of a comment when nothing
+        # follows it (``#0`` would end in the number 0). Python fixed bugs in possessive
+        # quantifiers over alternations in 3.11.5 (gh-106052): before it, lark alone.
+        if sys.version_info < (3, 11, 5):  # pragma: no cover - the tests run on a newer Python
+            raise UnsupportedError("possessive quantifiers need Python 3.11.5 or later")
         self._skip = "(?:" + "|".join(f"(?:{terminals[name].pattern.to_regexp()})" for name in ignore) + ")*+"
         self._skip_match = re.compile(self._skip).match
         self._ignore = frozenset(ignore)
@@ -261,8 +267,14 @@ class FastParser:
                         raise NotHandledError(f"keyword {word.name}")  # pragma: no cover - lark changed
                     words.setdefault(literal.value, word.name)
                 keywords[name] = words
+            try:
+                matcher = re.compile(pattern).match
+            except re.error as error:  # pragma: no cover - a terminal Python's re cannot compile
+                raise NotHandledError(f"state {state}: {error}") from None
             with self._lock:
-                found = self._compiled.setdefault(key, (re.compile(pattern).match, keywords or None))
+                found = self._compiled.setdefault(key, (matcher, keywords or None))
+        # The keyword table first: parse() reads _matchers[state] and then trusts that
+        # _keywords[state] is set.
         self._keywords[state] = found[1]
         self._matchers[state] = found[0]
         return found[0]
