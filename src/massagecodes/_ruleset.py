@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import gc
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Literal
@@ -126,6 +127,18 @@ class Result:
         }
 
 
+_MEMO_LIMIT = 4096  # sets of claim codes remembered per ruleset (then forgotten at once)
+
+
+class _Memo(dict[Any, Any]):
+    """A ruleset's cache: filled on demand, shared by threads (each entry is written
+    whole, and two threads computing the same entry compute the same value), and
+    pickled empty (it may hold closures; it is rebuilt after unpickling)."""
+
+    def __reduce__(self) -> tuple[type[_Memo], tuple[()]]:
+        return (_Memo, ())
+
+
 def _index(
     rules: tuple[CompiledRule, ...],
 ) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...], dict[int, tuple[frozenset[str], ...]]]:
@@ -173,8 +186,14 @@ class Ruleset:
     _always: tuple[int, ...] = attrs.field(init=False, eq=False, repr=False)
     _skipped: tuple[tuple[str, str], ...] = attrs.field(init=False, eq=False, repr=False)
     _extra: dict[int, tuple[frozenset[str], ...]] = attrs.field(init=False, eq=False, repr=False)
+    # Computed on first use and never pickled (see _Memo): the candidates of each set
+    # of claim codes, and each rule's evaluator.
+    _candidate_memo: _Memo = attrs.field(init=False, eq=False, repr=False)
+    _plans: _Memo = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_candidate_memo", _Memo())
+        object.__setattr__(self, "_plans", _Memo())
         by_code, always, extra = _index(self.rules)
         object.__setattr__(self, "_extra", extra)
         object.__setattr__(self, "_by_code", by_code)
@@ -201,10 +220,20 @@ class Ruleset:
         """Run the ``test`` blocks written beside the rules, in order."""
         return tuple(_run_test(self, test) for test in self.tests)
 
-    def _candidates(self, facts: p.Facts) -> list[int]:
-        """The rules the claim can trigger: indexed by code, then every code set the
-        rule requires must meet the claim's codes."""
-        codes = facts.by_code.keys()
+    def _candidates(self, facts: p.Facts) -> tuple[int, ...]:
+        """The rules the claim can trigger, in order: indexed by code, then every code
+        set the rule requires must meet the claim's codes. Remembered per set of codes."""
+        key = frozenset(facts.by_code)
+        memo = self._candidate_memo
+        found: tuple[int, ...] | None = memo.get(key)
+        if found is None:
+            found = self._find_candidates(key)
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            memo[key] = found
+        return found
+
+    def _find_candidates(self, codes: frozenset[str]) -> tuple[int, ...]:
         positions = set(self._always)
         for code in codes:
             positions.update(self._by_code.get(code, ()))
@@ -215,7 +244,7 @@ class Ruleset:
                     if required.isdisjoint(codes):
                         positions.discard(position)
                         break
-        return sorted(positions)
+        return tuple(sorted(positions))
 
     def _check_inputs(self, claim: object, history: object) -> tuple[Claim, tuple[Claim, ...]]:
         problems = []
@@ -241,11 +270,19 @@ class Ruleset:
                 )
         if self.effective is not None:
             start, end = self.effective
-            span = f"from {start}" + (f" to {end}" if end is not None else "")
-            dated = [("$.date_of_service", claim.date_of_service)]
-            dated += [(f"$.lines[{i}].date", line.date) for i, line in enumerate(claim.lines) if line.date is not None]
+            # The messages are built only when a date is out of range (the usual claim is not).
+            days = [claim.date_of_service, *(line.date for line in claim.lines if line.date is not None)]
+            if start <= min(days) and (end is None or max(days) <= end):
+                dated: list[tuple[str, datetime.date]] = []
+            else:
+                dated = [("$.date_of_service", claim.date_of_service)]
+                dated += [
+                    (f"$.lines[{i}].date", line.date) for i, line in enumerate(claim.lines) if line.date is not None
+                ]
+            span = ""
             for path, day in dated:
                 if day < start or (end is not None and day > end):
+                    span = span or f"from {start}" + (f" to {end}" if end is not None else "")
                     problems.append(
                         Problem(
                             path,
@@ -282,14 +319,18 @@ class Ruleset:
         findings = []
         undecided: list[tuple[str, str]] = []
         missing = ctx.missing
+        rules = self.rules
+        plans = self._plans
         for position in self._candidates(facts):
             seen = len(missing)
-            rule = self.rules[position]
-            finding = _apply(rule, ctx)
+            plan = plans.get(position)
+            if plan is None:
+                plan = plans[position] = _plan(rules[position])
+            finding = plan(ctx)
             if finding is not None:
                 findings.append(finding)
             elif len(missing) > seen:  # it did not hold, but only for want of a value
-                undecided.append((rule.id, _undecided_reason(missing[seen:])))
+                undecided.append((rules[position].id, _undecided_reason(missing[seen:])))
         for table in self.tables:
             for rule in table.rules_for(facts, self.source):
                 finding = _apply(rule, ctx)
@@ -570,6 +611,257 @@ def _apply(rule: CompiledRule, ctx: p.Context) -> Finding | None:
         column=rule.column,
         related_lines=tuple(sorted(related - lines)),
     )
+
+
+# --------------------------------------------------------------------------- #
+# Fast evaluation: each rule gets, on first use, an evaluator specialised to its  #
+# shape (how its condition binds lines, and the form of its action), that gives   #
+# exactly what _apply gives when nothing is traced. Rules of other shapes, and     #
+# every explanation, use _apply. tests/test_fast_evaluation.py proves them equal. #
+# --------------------------------------------------------------------------- #
+
+Plan = Callable[[p.Context], "Finding | None"]
+EnvSource = Callable[[p.Context], "Iterable[p.Env]"]
+
+# Predicates whose solve() gives [env] or [] (the environment it was given, unchanged):
+# they test, they never bind.
+_FILTERS = (
+    p.FieldPred,
+    p.DiagnosisPred,
+    p.BillablePred,
+    p.PresentPred,
+    p.DocumentedPred,
+    p.VisitsPred,
+    p.ChargesPred,
+    p.TotalPred,
+    p.ConstPred,
+    p.Negation,
+)
+
+
+def _is_filter(item: p.Predicate) -> bool:
+    if type(item) in _FILTERS:
+        return True
+    if type(item) in (p.MeasurePred, p.ModifierPred, p.BilledByOtherPred):
+        selector: p.LineSelector | None = getattr(item, "selector")  # noqa: B009 - the three have one
+        return selector is None or (selector.bind is None and selector.mode != "target")
+    return False
+
+
+def _plain_term(item: p.Predicate, slot: int) -> bool:
+    """A code term binding ``slot``, not under NOT, not ordered after another term."""
+    return type(item) is p.CodeTermPred and item.slot == slot and item.after is None and item.own is None
+
+
+def _env_source(rule: CompiledRule) -> EnvSource:
+    """The environments under which the rule's condition holds, in the order its
+    solve() gives them, with the same effects on the context (missing values)."""
+    condition = rule.condition
+    if rule.slots == 1 and _plain_term(condition, 0):
+        assert isinstance(condition, p.CodeTermPred)
+        codes = condition.codes
+
+        def single(ctx: p.Context) -> list[p.Env]:
+            return [(index,) for index in ctx.facts.lines_with(codes)]
+
+        return single
+    if type(condition) is p.AllOf:
+        items, relations = condition.items, condition.relations
+        if (
+            rule.slots == 2
+            and len(items) == 2
+            and _plain_term(items[0], 0)
+            and type(items[1]) is p.CodeTermPred
+            and items[1].slot == 1
+            and items[1].after in (None, 0)
+            and items[1].own is None
+            and (not relations or (len(relations) == 1 and relations[0].slots == (0, 1)))
+        ):
+            return _pair_source(items[0], items[1], relations[0] if relations else None)
+        terms = [index for index, item in enumerate(items) if not _is_filter(item)]
+        if rule.slots == 1 and not relations and len(terms) == 1 and _plain_term(items[terms[0]], 0):
+            return _filtered_source(items[: terms[0]], items[terms[0]], items[terms[0] + 1 :])
+    start = (None,) * rule.slots
+
+    def general(ctx: p.Context) -> Iterable[p.Env]:
+        return condition.solve(ctx, start)
+
+    return general
+
+
+def _pair_source(first: p.Predicate, second: p.Predicate, relation: p.Relation | None) -> EnvSource:
+    """``A AND B [SAME|DIFFERENT aspect]``: the pairs of distinct lines, A's lines in
+    order, then B's (a later line only, when A and B are the same codes)."""
+    assert isinstance(first, p.CodeTermPred)
+    assert isinstance(second, p.CodeTermPred)
+    codes_a, codes_b, ordered = first.codes, second.codes, second.after is not None
+    if relation is None:
+
+        def pairs(ctx: p.Context) -> list[p.Env]:
+            facts = ctx.facts
+            lines_a = facts.lines_with(codes_a)
+            if not lines_a:
+                return []
+            lines_b = facts.lines_with(codes_b)
+            return [(i, j) for i in lines_a for j in lines_b if j != i and (not ordered or j > i)]
+
+        return pairs
+    aspect, same = relation.aspect, relation.same
+    name = f"{'SAME' if same else 'DIFFERENT'} {aspect}"
+
+    def related(ctx: p.Context) -> list[p.Env]:
+        facts = ctx.facts
+        lines_a = facts.lines_with(codes_a)
+        if not lines_a:
+            return []
+        lines_b = facts.lines_with(codes_b)
+        table: Sequence[object] = (
+            facts.regions if aspect == "region" else facts.dates if aspect == "date" else facts.sides
+        )
+        found: list[p.Env] = []
+        for i in lines_a:
+            value_i = table[i]
+            for j in lines_b:
+                if j == i or (ordered and j <= i):
+                    continue
+                value_j = table[j]
+                if value_i is None or value_j is None:
+                    lacking = tuple(index for index, value in ((i, value_i), (j, value_j)) if value is None)
+                    ctx.missing.append((name, lacking))
+                elif (value_i == value_j) is same:
+                    found.append((i, j))
+        return found
+
+    return related
+
+
+def _filtered_source(before: Sequence[p.Predicate], term: p.Predicate, after: Sequence[p.Predicate]) -> EnvSource:
+    """Tests of the claim (or of the bound line) around one code term: the tests
+    before it once, the code term's lines, then the tests after it on each line."""
+    assert isinstance(term, p.CodeTermPred)
+    codes = term.codes
+    start: p.Env = (None,)
+
+    def filtered(ctx: p.Context) -> list[p.Env]:
+        for item in before:
+            if not item.solve(ctx, start):
+                return []
+        lines = ctx.facts.lines_with(codes)
+        if not after:
+            return [(index,) for index in lines]
+        found: list[p.Env] = []
+        for index in lines:
+            env = (index,)
+            for item in after:
+                if not item.solve(ctx, env):
+                    break
+            else:
+                found.append(env)
+        return found
+
+    return filtered
+
+
+def _plan(rule: CompiledRule) -> Plan:
+    """The rule's evaluator: specialised when its shape allows, else _apply."""
+    general: Plan = functools.partial(_apply, rule)
+    requirement = rule.requirement
+    kind = None if requirement is None else requirement.kind
+    required: frozenset[str] = frozenset()
+    if requirement is not None:
+        if kind == "modifier":
+            if requirement.selector is None or requirement.selector.mode != "target":
+                return general
+            required = requirement.modifiers
+        elif kind not in ("authorization", "referral"):
+            return general
+    unless = rule.unless
+    excusing: frozenset[str] | None = None
+    if unless is not None:
+        if type(unless) is not p.ModifierPred or unless.selector.mode != "target":
+            return general
+        excusing = unless.modifiers
+    if rule.skip is not None:
+        return general
+    source = _env_source(rule)
+    target, into, effective = rule.target, rule.into, rule.effective
+    whole_claim = target.claim
+    # The common target: the line bound to one slot, when its code is one of the target's.
+    slot = target.slots[0] if not target.claim and not target.last and len(target.slots) == 1 else None
+    target_codes = target.codes
+    message = rule.message or rule.title or f"{rule.action} by rule {rule.id}: {rule.text}"
+
+    def run(ctx: p.Context) -> Finding | None:
+        facts = ctx.facts
+        if effective is not None:
+            days = {facts.claim.date_of_service, *facts.dates}
+            in_effect = sum(1 for day in days if _in_effect(rule, day))
+            if in_effect == 0:
+                return None
+            if in_effect < len(days):  # some lines in range, some not: the general way
+                return _apply(rule, ctx)
+        envs = source(ctx)
+        lines: set[int] = set()
+        related: set[int] = set()
+        claim_level = False
+        matched = False
+        claim = facts.claim
+        claim_lines = claim.lines
+        codes = facts.codes
+        for env in envs:
+            if whole_claim:
+                targets = tuple(sorted({index for index in env if index is not None}))
+            elif slot is not None:
+                bound = env[slot]
+                if bound is None or codes[bound] not in target_codes:
+                    continue
+                targets = (bound,)
+            else:
+                targets = target.lines(facts, env)
+                if not targets:
+                    continue
+            scope = targets if targets or not whole_claim else tuple(range(len(codes)))
+            line_finding = False
+            if kind is not None:
+                if kind == "modifier":
+                    lacking = tuple(index for index in scope if required.isdisjoint(claim_lines[index].modifiers))
+                    if not lacking:
+                        continue
+                    targets = lacking
+                    line_finding = True
+                elif getattr(claim, kind) is not None:  # authorization, referral: given
+                    continue
+            if excusing is not None:
+                excused_lines = targets if line_finding else scope
+                if excused_lines and all(
+                    not excusing.isdisjoint(claim_lines[index].modifiers) for index in excused_lines
+                ):
+                    continue
+            matched = True
+            claim_level = claim_level or (whole_claim and not line_finding)
+            lines.update(targets)
+            if into is not None:
+                related.update(into.lines(facts, env))
+        if not matched:
+            return None
+        return Finding(
+            rule_id=rule.id,
+            action=rule.action,
+            lines=tuple(sorted(lines)),
+            claim_level=claim_level,
+            message=message,
+            fix=rule.fix,
+            carc=rule.carc,
+            rarc=rule.rarc,
+            citation=rule.citation,
+            severity=rule.severity,
+            source=rule.source,
+            line=rule.line,
+            column=rule.column,
+            related_lines=tuple(sorted(related - lines)),
+        )
+
+    return run
 
 
 Resolver = Callable[[str, "str | None", "tuple[tuple[str, str | None], ...]", "Mapping[str, object]"], "Ruleset"]

@@ -1,0 +1,384 @@
+"""The specialised rule evaluators give exactly what the general solver gives.
+
+``Ruleset.evaluate`` runs each rule through an evaluator made for its shape
+(``_ruleset._plan``: one code term, a pair of code terms with or without a
+SAME/DIFFERENT relation, tests of the claim around one code term; the common
+actions), and remembers the candidate rules of each set of claim codes. ``_apply``,
+the general solver, stays the reference (and explains). These tests compare the two
+rule by rule (the finding, and the missing values that make a rule undecided) and
+whole evaluations (every field of the result, ``to_dict`` and ``explain``), on the
+shipped rulesets and on a ruleset with every shape, over generated claims.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import pickle
+import threading
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import massagecodes as mc
+from massagecodes import _ruleset
+from massagecodes._lang import _predicates as p
+
+SHIPPED = ("auto-pip-florida", "cms-therapy", "commercial", "no-fault-new-york", "workers-comp-washington")
+
+SHAPES = """\
+ruleset shapes
+version 2025.1
+language 1
+effective 2025-01-01 to 2025-12-31
+
+rule pair "97140 with 97124 on one region"
+  97124 AND 97140 SAME region -> DENY 97140 unless modifier 59 or XS
+  carc 97
+end
+
+rule pair-side
+  97110 AND 97112 DIFFERENT side -> WARN 97112
+end
+
+rule pair-date
+  97124 AND 97110 SAME date -> DENY 97110 unless modifier 59
+  message "same day"
+end
+
+rule pair-same-code
+  97124 AND 97124 -> WARN 97124
+end
+
+rule pair-plain
+  97530 AND 97140 -> DENY claim
+end
+
+rule pair-old
+  97124 AND 97112 SAME region -> DENY 97112
+  effective 2025-01-01 to 2025-03-31
+end
+
+rule pair-later
+  97110 AND 97530 DIFFERENT region -> DENY 97530
+  effective 2025-06-01 to 2025-12-31
+end
+
+rule bundle
+  97010 AND any of 97124, 97140 -> BUNDLE 97010 into 97124
+end
+
+rule gp
+  97124 -> REQUIRE modifier GP or GO
+end
+
+rule gp-group
+  any of 97110, 97112 -> REQUIRE modifier GP
+end
+
+rule auth
+  97110 AND minutes of 97110 >= 8 -> REQUIRE authorization
+end
+
+rule referral
+  97140 AND payer kind is workers-comp -> REQUIRE referral
+end
+
+rule payer
+  97124 AND payer kind is medicaid or medicare -> DENY 97124
+end
+
+rule state
+  payer state is WA AND 97110 AND NOT diagnosis M54.* -> WARN 97110
+end
+
+rule dx
+  97140 AND NOT diagnosis M54.* or M62.* or M79.0 to M79.9 -> DENY 97140
+end
+
+rule minutes
+  minutes of 97124 > 60 -> WARN 97124
+end
+
+rule units
+  97530 AND units of 97530 > 2 -> DENY 97530 unless modifier KX
+end
+
+rule claim-wide
+  provider license is LMT AND payer kind is medicare -> DENY claim
+end
+
+rule total
+  total units > 8 -> DENY claim
+end
+
+rule either
+  97124 OR 97140 -> WARN
+end
+
+rule not-with
+  97112 AND NOT 97530 -> REQUIRE modifier 59 on 97112
+end
+
+rule unless-on
+  97124 AND 97140 -> DENY 97140 unless modifier 59 on 97124
+end
+
+rule three
+  97124 AND 97140 AND 97110 SAME region -> WARN claim
+end
+"""
+
+CODES = ("97124", "97140", "97110", "97112", "97530", "97010", "97150")
+MODIFIERS = ("GP", "GO", "59", "XS", "KX", "25")
+
+
+@functools.cache
+def shapes() -> mc.Ruleset:
+    return mc.compile_rules(SHAPES, source="shapes.rules")
+
+
+@functools.cache
+def shipped(name: str) -> mc.Ruleset:
+    return mc.load_ruleset(name)
+
+
+def all_rulesets() -> list[mc.Ruleset]:
+    return [shapes(), *(shipped(name) for name in SHIPPED)]
+
+
+def ruleset_codes(ruleset: mc.Ruleset) -> list[str]:
+    codes = set(CODES)
+    for rule in ruleset.rules:
+        for needed in (rule.triggers or frozenset(), *rule.requires):
+            codes.update(needed)
+    return sorted(codes)
+
+
+@st.composite
+def claims_for(draw: st.DrawFn, ruleset: mc.Ruleset) -> mc.Claim:
+    """A claim of 1-5 lines over the ruleset's codes, inside its effective dates."""
+    start, end = ruleset.effective or (datetime.date(2025, 1, 1), None)
+    end = end or start + datetime.timedelta(days=365)
+    days = st.dates(min_value=start, max_value=min(end, start + datetime.timedelta(days=10)))
+    codes = ruleset_codes(ruleset)
+    diagnoses = draw(
+        st.lists(st.sampled_from(("M54.50", "M62.830", "M79.1", "G44.209", "S13.4XXA")), max_size=3, unique=True)
+    )
+    lines = []
+    for _ in range(draw(st.integers(min_value=1, max_value=5))):
+        region = draw(st.none() | st.sampled_from(("lumbar", "cervical", "thoracic", "shoulder")))
+        line: dict[str, Any] = {
+            "code": draw(st.sampled_from(codes)),
+            "modifiers": draw(st.lists(st.sampled_from(MODIFIERS), max_size=3, unique=True)),
+            "region": region,
+        }
+        if region == "shoulder":
+            line["region"] = {"name": "shoulder", "side": draw(st.sampled_from(("left", "right")))}
+        minutes = draw(st.none() | st.integers(min_value=0, max_value=90))
+        units = draw(st.none() | st.integers(min_value=1, max_value=6))
+        if minutes is None and units is None:
+            units = 1
+        if minutes is not None:
+            line["minutes"] = minutes
+        if units is not None:
+            line["units"] = units
+        if diagnoses:
+            line["diagnosis_pointers"] = [1]
+        if draw(st.booleans()):
+            line["date"] = draw(days).isoformat()
+        lines.append(line)
+    data: dict[str, Any] = {
+        "date_of_service": draw(days).isoformat(),
+        "payer": {
+            "kind": draw(st.sampled_from(("commercial", "medicare", "medicaid", "workers-comp", "auto-pip"))),
+            "state": draw(st.sampled_from(("WA", "OR", "NY", "FL"))),
+        },
+        "provider": {"npi": "1234567893", "license": draw(st.sampled_from(("LMT", "PT", "DC")))},
+        "patient": {"id": "P-1"},
+        "diagnoses": diagnoses,
+        "lines": lines,
+    }
+    if draw(st.booleans()):
+        data["authorization"] = {"number": "A-1"}
+    if draw(st.booleans()):
+        data["referral"] = {"npi": "1245319599", "date": start.isoformat()}
+    return mc.Claim.from_dict(data, regions=ruleset.regions)
+
+
+def general_evaluate(ruleset: mc.Ruleset, claim: mc.Claim) -> mc.Result:
+    """What ``evaluate`` was before the specialised evaluators: every candidate
+    rule through ``_apply``, the candidates computed afresh."""
+    facts = p.Facts(claim, (), ruleset.unit_method, ruleset.catalog)
+    ctx = p.Context(facts)
+    findings = []
+    undecided = []
+    for position in ruleset._find_candidates(frozenset(facts.by_code)):
+        seen = len(ctx.missing)
+        rule = ruleset.rules[position]
+        finding = _ruleset._apply(rule, ctx)
+        if finding is not None:
+            findings.append(finding)
+        elif len(ctx.missing) > seen:
+            undecided.append((rule.id, _ruleset._undecided_reason(ctx.missing[seen:])))
+    return ruleset._result(claim, (), facts, tuple(findings), tuple(undecided))
+
+
+def assert_same_rules(ruleset: mc.Ruleset, claim: mc.Claim) -> None:
+    general_ctx = p.Context(p.Facts(claim, (), ruleset.unit_method, ruleset.catalog))
+    fast_ctx = p.Context(p.Facts(claim, (), ruleset.unit_method, ruleset.catalog))
+    for rule in ruleset.rules:
+        expected = _ruleset._apply(rule, general_ctx)
+        assert _ruleset._plan(rule)(fast_ctx) == expected, rule.id
+        assert fast_ctx.missing == general_ctx.missing, rule.id
+
+
+def assert_same_result(ruleset: mc.Ruleset, claim: mc.Claim) -> None:
+    fast, general = ruleset.evaluate(claim), general_evaluate(ruleset, claim)
+    assert fast == general
+    assert fast.undecided == general.undecided
+    assert fast.to_dict() == general.to_dict()
+    assert [finding.to_dict() for finding in fast.findings] == [finding.to_dict() for finding in general.findings]
+    assert fast.explain() == general.explain()
+
+
+@pytest.mark.parametrize("index", range(1 + len(SHIPPED)))
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_each_rule_as_the_general_solver(index: int, data: st.DataObject) -> None:
+    ruleset = all_rulesets()[index]
+    assert_same_rules(ruleset, data.draw(claims_for(ruleset)))
+
+
+@pytest.mark.parametrize("index", range(1 + len(SHIPPED)))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_whole_evaluation_as_the_general_solver(index: int, data: st.DataObject) -> None:
+    ruleset = all_rulesets()[index]
+    assert_same_result(ruleset, data.draw(claims_for(ruleset)))
+
+
+def test_the_common_shapes_are_specialised() -> None:
+    general = {rule.id for rule in shapes().rules if isinstance(_ruleset._plan(rule), functools.partial)}
+    # An `unless` on another line, or a requirement on a named code, stays general.
+    assert general == {"not-with", "unless-on"}
+
+
+def test_partly_effective_rules_use_the_general_way() -> None:
+    # pair-old is in effect on one of the two dates: the finding is on the line in range.
+    claim = mc.Claim.from_dict(
+        {
+            "date_of_service": "2025-03-31",
+            "payer": {"kind": "commercial"},
+            "provider": {"npi": "1234567893", "license": "LMT"},
+            "patient": {"id": "P-1"},
+            "lines": [
+                {"code": "97124", "units": 1, "region": "lumbar"},
+                {"code": "97112", "units": 1, "region": "lumbar", "modifiers": ["GP"]},
+                {"code": "97112", "units": 1, "region": "lumbar", "modifiers": ["GP"], "date": "2025-04-01"},
+            ],
+        }
+    )
+    result = shapes().evaluate(claim)
+    assert [(f.rule_id, f.lines) for f in result.findings if f.rule_id == "pair-old"] == [("pair-old", (1,))]
+    assert_same_rules(shapes(), claim)
+    assert_same_result(shapes(), claim)
+
+
+def test_missing_regions_make_the_rule_undecided_as_before() -> None:
+    claim = mc.Claim.from_dict(
+        {
+            "date_of_service": "2025-05-02",
+            "payer": {"kind": "commercial"},
+            "provider": {"npi": "1234567893", "license": "LMT"},
+            "patient": {"id": "P-1"},
+            "lines": [
+                {"code": "97124", "units": 1, "modifiers": ["GP"]},
+                {"code": "97140", "units": 1, "region": "lumbar"},
+                {"code": "97140", "units": 1},
+            ],
+        }
+    )
+    result = shapes().evaluate(claim)
+    assert ("pair", "SAME region: lines 0, 2 have no region") in result.undecided
+    assert_same_result(shapes(), claim)
+
+
+def test_candidates_are_remembered_per_set_of_codes() -> None:
+    ruleset = mc.compile_rules(SHAPES, source="shapes.rules")
+    facts = p.Facts(
+        mc.Claim.from_dict(
+            {
+                "date_of_service": "2025-05-02",
+                "payer": {"kind": "commercial"},
+                "provider": {"npi": "1234567893", "license": "LMT"},
+                "patient": {"id": "P-1"},
+                "lines": [{"code": "97124", "units": 1}, {"code": "97010", "units": 1}],
+            }
+        ),
+        (),
+        ruleset.unit_method,
+        ruleset.catalog,
+    )
+    first = ruleset._candidates(facts)
+    assert first == ruleset._find_candidates(frozenset(("97124", "97010")))
+    assert ruleset._candidates(facts) is first
+
+
+def test_a_used_ruleset_pickles_without_its_caches() -> None:
+    ruleset = mc.compile_rules(SHAPES, source="shapes.rules")
+    claim = mc.Claim.from_dict(
+        {
+            "date_of_service": "2025-05-02",
+            "payer": {"kind": "medicaid", "state": "WA"},
+            "provider": {"npi": "1234567893", "license": "LMT"},
+            "patient": {"id": "P-1"},
+            "lines": [
+                {"code": "97124", "units": 1, "region": "lumbar"},
+                {"code": "97140", "units": 1, "region": "lumbar"},
+                {"code": "97010", "units": 1, "region": "lumbar"},
+            ],
+        }
+    )
+    before = ruleset.evaluate(claim)
+    assert len(ruleset._plans) > 0
+    copy = pickle.loads(pickle.dumps(ruleset))
+    assert copy == ruleset
+    assert len(copy._plans) == 0
+    assert len(copy._candidate_memo) == 0
+    assert copy.evaluate(claim).to_dict() == before.to_dict()
+
+
+def test_threads_share_the_caches() -> None:
+    ruleset = mc.compile_rules(SHAPES, source="shapes.rules")
+    claims = [
+        mc.Claim.from_dict(
+            {
+                "date_of_service": "2025-05-02",
+                "payer": {"kind": "commercial", "state": "WA"},
+                "provider": {"npi": "1234567893", "license": "LMT"},
+                "patient": {"id": "P-1"},
+                "lines": [
+                    {"code": code, "units": 1, "region": "lumbar"} for code in CODES[number % 3 : number % 3 + 3]
+                ],
+            }
+        )
+        for number in range(6)
+    ]
+    expected = [general_evaluate(ruleset, claim).to_dict() for claim in claims]
+    failures: list[str] = []
+
+    def work() -> None:
+        for _ in range(30):
+            for claim, wanted in zip(claims, expected, strict=True):
+                if ruleset.evaluate(claim).to_dict() != wanted:
+                    failures.append("differs")
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
