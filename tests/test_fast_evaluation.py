@@ -118,6 +118,26 @@ rule either
   97124 OR 97140 -> WARN
 end
 
+rule minutes-short
+  minutes of 97140 < 8 -> DENY 97140 unless modifier KX
+end
+
+rule region-is
+  region of 97110 is lumbar or cervical -> WARN 97110
+end
+
+rule units-of
+  units of any of 97110, 97112 >= 3 -> REQUIRE modifier KX
+end
+
+rule claim-test
+  payer kind is medicaid -> WARN claim
+end
+
+rule total-and
+  total minutes > 60 AND payer state is WA -> REQUIRE authorization
+end
+
 rule not-with
   97112 AND NOT 97530 -> REQUIRE modifier 59 on 97112
 end
@@ -264,6 +284,51 @@ def test_the_common_shapes_are_specialised() -> None:
     general = {rule.id for rule in shapes().rules if isinstance(_ruleset._plan(rule), functools.partial)}
     # An `unless` on another line, or a requirement on a named code, stays general.
     assert general == {"not-with", "unless-on"}
+
+
+def test_each_shape_gets_its_source() -> None:
+    sources = {rule.id: _ruleset._env_source(rule).__name__ for rule in shapes().rules}
+    # A measure of a code's lines, alone: its lines whose value holds.
+    assert {sources[name] for name in ("minutes", "minutes-short", "region-is", "units-of")} == {"measured"}
+    # Tests of the claim only (one, or an AND of them, `total` among them): no line bound.
+    assert {sources[name] for name in ("claim-wide", "claim-test", "total", "total-and")} == {"tests_only"}
+    assert sources["either"] == sources["three"] == "general"
+
+
+def test_findings_are_made_once_per_rule_and_lines() -> None:
+    ruleset = mc.compile_rules(SHAPES, source="shapes.rules")
+    claim = mc.Claim.from_dict(
+        {
+            "date_of_service": "2025-05-02",
+            "payer": {"kind": "medicaid", "state": "WA"},
+            "provider": {"npi": "1234567893", "license": "LMT"},
+            "patient": {"id": "P-1"},
+            "lines": [{"code": "97124", "units": 1, "region": "lumbar"}, {"code": "97140", "units": 1}],
+        }
+    )
+    first, second = ruleset.evaluate(claim), ruleset.evaluate(claim)
+    gp = [finding for finding in first.findings if finding.rule_id == "gp"]
+    assert gp
+    assert gp == [finding for finding in second.findings if finding.rule_id == "gp"]
+    assert gp[0] is next(finding for finding in second.findings if finding.rule_id == "gp")
+    assert second == general_evaluate(ruleset, claim)
+    # Past the limit the remembered findings are forgotten, and made again the same.
+    rule = next(rule for rule in ruleset.rules if rule.id == "gp")
+    plan = _ruleset._plan(rule)
+    for count in range(_ruleset._FINDINGS_PER_RULE + 2):
+        other = mc.Claim.from_dict(
+            {
+                "date_of_service": "2025-05-02",
+                "payer": {"kind": "commercial"},
+                "provider": {"npi": "1234567893", "license": "LMT"},
+                "patient": {"id": "P-1"},
+                "lines": [
+                    {"code": "97124", "units": 1, "modifiers": ["GP"] if count >> bit & 1 else []} for bit in range(7)
+                ],
+            }
+        )
+        found = plan(p.Context(p.Facts(other, (), ruleset.unit_method, ruleset.catalog)))
+        assert found == _ruleset._apply(rule, p.Context(p.Facts(other, (), ruleset.unit_method, ruleset.catalog)))
 
 
 def test_partly_effective_rules_use_the_general_way() -> None:

@@ -128,6 +128,7 @@ class Result:
 
 
 _MEMO_LIMIT = 4096  # sets of claim codes remembered per ruleset (then forgotten at once)
+_FINDINGS_PER_RULE = 64  # findings remembered per rule evaluator (then forgotten at once)
 
 
 class _Memo(dict[Any, Any]):
@@ -252,12 +253,14 @@ class Ruleset:
             raise InputError(
                 [Problem("claim", f"expected a Claim, got {describe(claim, sensitive=True)}")], what="argument"
             )
-        if isinstance(history, str | bytes) or not isinstance(history, Sequence):
+        if (type(history) is not tuple and type(history) is not list) and (
+            isinstance(history, str | bytes) or not isinstance(history, Sequence)
+        ):
             raise InputError(
                 [Problem("history", f"expected a sequence of Claims, got {describe(history, sensitive=True)}")],
                 what="argument",
             )
-        earlier = tuple(history)
+        earlier = history if type(history) is tuple else tuple(history)
         for index, item in enumerate(earlier):
             if not isinstance(item, Claim):
                 problems.append(Problem(f"history[{index}]", f"expected a Claim, got {describe(item, sensitive=True)}"))
@@ -367,19 +370,20 @@ class Ruleset:
             outcome = "partial"
         else:
             outcome = "pay"
+        # Positional (cheaper than keywords): the order of Result's fields.
         return Result(
-            ruleset_name=self.name,
-            ruleset_version=self.version,
-            ruleset_hash=self.hash,
-            skipped=self.skipped,
-            findings=findings,
-            units=facts.units,
-            outcome=outcome,
-            line_outcomes=tuple(line_outcomes),
-            ruleset=self,
-            claim=claim,
-            history=history,
-            undecided=undecided,
+            self.name,
+            self.version,
+            self.hash,
+            findings,
+            facts.units,
+            outcome,
+            tuple(line_outcomes),
+            self._skipped,
+            self,
+            claim,
+            history,
+            undecided,
         )
 
     def _explain(self, claim: Claim, history: tuple[Claim, ...], result: Result) -> str:
@@ -665,8 +669,22 @@ def _env_source(rule: CompiledRule) -> EnvSource:
             return [(index,) for index in ctx.facts.lines_with(codes)]
 
         return single
+    if rule.slots == 1 and type(condition) is p.MeasurePred:
+        selector = condition.selector
+        if (
+            selector is not None
+            and selector.mode == "code"
+            and selector.bind == 0
+            and condition.values
+            and (condition.op in p._OPS or condition.op in ("is", "is not"))
+        ):
+            return _measured_source(condition, selector.codes)
+    if _is_filter(condition):
+        return _tests_source((condition,), rule.slots)
     if type(condition) is p.AllOf:
         items, relations = condition.items, condition.relations
+        if not relations and items and all(_is_filter(item) for item in items):
+            return _tests_source(items, rule.slots)
         if (
             rule.slots == 2
             and len(items) == 2
@@ -735,6 +753,56 @@ def _pair_source(first: p.Predicate, second: p.Predicate, relation: p.Relation |
     return related
 
 
+def _tests_source(tests: Sequence[p.Predicate], slots: int) -> EnvSource:
+    """Tests only (of the claim, binding no line): the start, when every test holds
+    (tried in order, up to the first that fails)."""
+    start: p.Env = (None,) * slots
+    held = (start,)
+
+    def tests_only(ctx: p.Context) -> tuple[p.Env, ...]:
+        for item in tests:
+            if not item.solve(ctx, start):
+                return ()
+        return held
+
+    return tests_only
+
+
+def _measured_source(measure: p.MeasurePred, codes: frozenset[str]) -> EnvSource:
+    """``minutes|units|date|region of CODE`` compared, alone: each line of the codes
+    whose value holds, bound (a line without the value does not hold)."""
+    kind, op, values = measure.measure, measure.op, measure.values
+    compare = p._OPS.get(op)
+    wanted = values[0]
+    member = op in ("is", "is not")
+    expected = op == "is"
+
+    def measured(ctx: p.Context) -> list[p.Env]:
+        facts = ctx.facts
+        table: Sequence[object] = (
+            facts.minutes
+            if kind == "minutes"
+            else facts.units
+            if kind == "units"
+            else facts.dates
+            if kind == "date"
+            else facts.regions
+        )
+        found: list[p.Env] = []
+        for index in facts.lines_with(codes):
+            value = table[index]
+            if value is None:
+                continue
+            if member:
+                if (value in values) is expected:
+                    found.append((index,))
+            elif compare is not None and compare(value, wanted):
+                found.append((index,))
+        return found
+
+    return measured
+
+
 def _filtered_source(before: Sequence[p.Predicate], term: p.Predicate, after: Sequence[p.Predicate]) -> EnvSource:
     """Tests of the claim (or of the bound line) around one code term: the tests
     before it once, the code term's lines, then the tests after it on each line."""
@@ -790,17 +858,25 @@ def _plan(rule: CompiledRule) -> Plan:
     slot = target.slots[0] if not target.claim and not target.last and len(target.slots) == 1 else None
     target_codes = target.codes
     message = rule.message or rule.title or f"{rule.action} by rule {rule.id}: {rule.text}"
+    # Findings are immutable and depend only on the rule and on (lines, claim level,
+    # related lines): each is made once and given again (a few per rule, then forgotten).
+    rule_id, action, fix, carc, rarc, citation = rule.id, rule.action, rule.fix, rule.carc, rule.rarc, rule.citation
+    severity, rule_source, rule_line, rule_column = rule.severity, rule.source, rule.line, rule.column
+    made: dict[tuple[tuple[int, ...], bool, tuple[int, ...]], Finding] = {}
 
     def run(ctx: p.Context) -> Finding | None:
         facts = ctx.facts
         if effective is not None:
-            days = {facts.claim.date_of_service, *facts.dates}
-            in_effect = sum(1 for day in days if _in_effect(rule, day))
-            if in_effect == 0:
-                return None
-            if in_effect < len(days):  # some lines in range, some not: the general way
-                return _apply(rule, ctx)
+            first, last, days = facts.days
+            if not (effective[0] <= first and (effective[1] is None or last <= effective[1])):
+                in_effect = sum(1 for day in days if _in_effect(rule, day))
+                if in_effect == 0:
+                    return None
+                if in_effect < len(days):  # some lines in range, some not: the general way
+                    return _apply(rule, ctx)
         envs = source(ctx)
+        if not envs:  # the usual way a rule does not apply: no match at all
+            return None
         lines: set[int] = set()
         related: set[int] = set()
         claim_level = False
@@ -844,22 +920,15 @@ def _plan(rule: CompiledRule) -> Plan:
                 related.update(into.lines(facts, env))
         if not matched:
             return None
-        return Finding(
-            rule_id=rule.id,
-            action=rule.action,
-            lines=tuple(sorted(lines)),
-            claim_level=claim_level,
-            message=message,
-            fix=rule.fix,
-            carc=rule.carc,
-            rarc=rule.rarc,
-            citation=rule.citation,
-            severity=rule.severity,
-            source=rule.source,
-            line=rule.line,
-            column=rule.column,
-            related_lines=tuple(sorted(related - lines)),
-        )
+        key = (tuple(sorted(lines)), claim_level, tuple(sorted(related - lines)) if related else ())
+        finding = made.get(key)
+        if finding is None:
+            finding = Finding(rule_id, action, key[0], claim_level, message, fix, carc, rarc, citation, severity,
+                              rule_source, rule_line, rule_column, key[2])  # fmt: skip
+            if len(made) >= _FINDINGS_PER_RULE:
+                made.clear()
+            made[key] = finding
+        return finding
 
     return run
 

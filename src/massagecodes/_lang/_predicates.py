@@ -43,45 +43,99 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
 
 
 class Facts:
-    """Per-evaluation facts about one claim (and the patient's history)."""
+    """Per-evaluation facts about one claim (and the patient's history).
+
+    The codes and the units are computed at once (every evaluation needs them); each
+    line's date, minutes, region and side on first use (a rule may need none of them).
+    """
 
     __slots__ = (
         "_catalog",
+        "_dates",
+        "_days",
         "_history_units",
         "_lines_cache",
         "_method",
+        "_minutes",
+        "_regions",
+        "_sides",
         "by_code",
         "claim",
         "codes",
-        "dates",
         "history",
-        "minutes",
-        "regions",
-        "sides",
         "units",
     )
 
     def __init__(self, claim: Claim, history: Sequence[Claim], method: UnitMethod, catalog: Any) -> None:
         self.claim = claim
-        self.history = tuple(history)
+        self.history = history if type(history) is tuple else tuple(history)
         lines = claim.lines
-        self.codes = tuple(line.code for line in lines)
-        by_code: dict[str, list[int]] = {}
-        for index, code in enumerate(self.codes):
-            by_code.setdefault(code, []).append(index)
-        self.by_code = {code: tuple(indexes) for code, indexes in by_code.items()}
-        self.dates = tuple(claim.line_date(index) for index in range(len(lines)))
-        self.minutes = tuple(line.minutes for line in lines)
-        self.regions = tuple(line.region.name if line.region is not None else None for line in lines)
-        self.sides = tuple(
-            line.region.side.value if line.region is not None and line.region.side is not None else None
-            for line in lines
-        )
+        self.codes = codes = tuple([line.code for line in lines])
+        by_code: dict[str, Any] = {}
+        for index, code in enumerate(codes):
+            found = by_code.get(code)
+            if found is None:
+                by_code[code] = (index,)
+            else:
+                by_code[code] = (*found, index)
+        self.by_code: dict[str, tuple[int, ...]] = by_code
         self.units = _line_units(claim, method, catalog)
         self._lines_cache: dict[frozenset[str], tuple[int, ...]] = {}
         self._method = method
         self._catalog = catalog
         self._history_units: tuple[tuple[int | None, ...], ...] | None = None
+        self._dates: tuple[datetime.date, ...] | None = None
+        self._days: tuple[datetime.date, datetime.date, frozenset[datetime.date]] | None = None
+        self._minutes: tuple[int | None, ...] | None = None
+        self._regions: tuple[str | None, ...] | None = None
+        self._sides: tuple[str | None, ...] | None = None
+
+    @property
+    def dates(self) -> tuple[datetime.date, ...]:
+        """Each line's date of service: its own date, else the claim's."""
+        dates = self._dates
+        if dates is None:
+            day = self.claim.date_of_service
+            dates = self._dates = tuple([day if line.date is None else line.date for line in self.claim.lines])
+        return dates
+
+    @property
+    def days(self) -> tuple[datetime.date, datetime.date, frozenset[datetime.date]]:
+        """The earliest and the latest of the claim's dates (its date of service and its
+        lines' dates), and all of them."""
+        days = self._days
+        if days is None:
+            every = frozenset((self.claim.date_of_service, *self.dates))
+            days = self._days = (min(every), max(every), every)
+        return days
+
+    @property
+    def minutes(self) -> tuple[int | None, ...]:
+        minutes = self._minutes
+        if minutes is None:
+            minutes = self._minutes = tuple([line.minutes for line in self.claim.lines])
+        return minutes
+
+    @property
+    def regions(self) -> tuple[str | None, ...]:
+        regions = self._regions
+        if regions is None:
+            regions = self._regions = tuple(
+                [line.region.name if line.region is not None else None for line in self.claim.lines]
+            )
+        return regions
+
+    @property
+    def sides(self) -> tuple[str | None, ...]:
+        sides = self._sides
+        if sides is None:
+            sides = self._sides = tuple(
+                [
+                    line.region.side.value if line.region is not None and line.region.side is not None else None
+                    for line in self.claim.lines
+                ]
+            )
+        return sides
 
     @property
     def history_units(self) -> tuple[tuple[int | None, ...], ...]:
@@ -109,8 +163,11 @@ def _line_units(claim: Claim, method: UnitMethod, catalog: Any) -> tuple[int | N
     Lines of codes the catalog does not know keep their billed units (None
     without them): unknown codes are reported by the engine, not guessed at.
     """
+    units = tuple([line.units for line in claim.lines])
+    if None not in units:
+        return units
     if all(line.units is not None or line.minutes is None for line in claim.lines):
-        return tuple(line.units for line in claim.lines)
+        return units
     supported = supported_units(claim, method=method, catalog=catalog)
     return tuple(line.units if line.units is not None else supported[index] for index, line in enumerate(claim.lines))
 
@@ -635,7 +692,8 @@ class TotalPred(Predicate):
                     amount = line.minutes if self.measure == "minutes" else earlier_units[index]
                     totals[day] += amount or 0
         held = any(_OPS[self.op](total, self.value) for total in totals.values())
-        ctx.note(self.text, held, "; ".join(f"{day}: {total}" for day, total in sorted(totals.items())))
+        if ctx.trace is not None:
+            ctx.note(self.text, held, "; ".join(f"{day}: {total}" for day, total in sorted(totals.items())))
         return [env] if held else []
 
 
@@ -671,7 +729,8 @@ class DayUnitsPred(Predicate):
             total = sum(facts.units[index] or 0 for index in indexes)
             if total > self.limit:
                 over.extend(indexes)
-            ctx.note(self.text, total > self.limit, f"{day}: {total} units")
+            if ctx.trace is not None:
+                ctx.note(self.text, total > self.limit, f"{day}: {total} units")
         return [(*env[: self.slot], index, *env[self.slot + 1 :]) for index in over]
 
 
