@@ -149,6 +149,54 @@ end
 rule three
   97124 AND 97140 AND 97110 SAME region -> WARN claim
 end
+
+rule payer-name
+  97124 AND payer name is "acme health" -> WARN 97124
+end
+
+rule gp-unless
+  97530 -> REQUIRE modifier GP unless modifier KX
+end
+
+rule claim-unless
+  97112 AND payer kind is medicare -> DENY claim unless modifier GP
+end
+
+rule bundle-unless
+  97010 AND 97124 -> BUNDLE 97010 into 97124 unless modifier 59
+end
+
+rule dx-exact
+  97112 AND diagnosis M54.50 or G44.* or M79.0 to M79.9 -> WARN 97112
+end
+
+rule line-then-claim
+  97110 AND minutes of 97110 >= 8 AND NOT diagnosis M54.* -> WARN 97110
+end
+
+rule claim-then-line
+  97140 AND NOT diagnosis G44.* AND units of 97140 > 1 -> DENY 97140
+end
+
+rule group-measure
+  any of 97110, 97112 AND minutes of 97110 >= 8 -> WARN
+end
+
+rule pair-require
+  97124 AND 97140 SAME region -> REQUIRE modifier 59
+end
+
+rule referral-unless
+  97124 AND minutes of 97124 > 10 -> REQUIRE referral unless modifier GP
+end
+
+rule total-history
+  97110 AND total minutes > 45 -> WARN 97110
+end
+
+rule total-of
+  total units of 97110 > 3 -> DENY claim
+end
 """
 
 CODES = ("97124", "97140", "97110", "97112", "97530", "97010", "97150")
@@ -215,6 +263,7 @@ def claims_for(draw: st.DrawFn, ruleset: mc.Ruleset) -> mc.Claim:
         "payer": {
             "kind": draw(st.sampled_from(("commercial", "medicare", "medicaid", "workers-comp", "auto-pip"))),
             "state": draw(st.sampled_from(("WA", "OR", "NY", "FL"))),
+            "name": draw(st.sampled_from(("Acme Health", "ACME HEALTH", "Other Mutual"))),
         },
         "provider": {"npi": "1234567893", "license": draw(st.sampled_from(("LMT", "PT", "DC")))},
         "patient": {"id": "P-1"},
@@ -246,18 +295,44 @@ def general_evaluate(ruleset: mc.Ruleset, claim: mc.Claim) -> mc.Result:
     return ruleset._result(claim, (), facts, tuple(findings), tuple(undecided))
 
 
-def assert_same_rules(ruleset: mc.Ruleset, claim: mc.Claim) -> None:
-    general_ctx = p.Context(p.Facts(claim, (), ruleset.unit_method, ruleset.catalog))
-    fast_ctx = p.Context(p.Facts(claim, (), ruleset.unit_method, ruleset.catalog))
+def assert_same_rules(ruleset: mc.Ruleset, claim: mc.Claim, history: tuple[mc.Claim, ...] = ()) -> None:
+    general_ctx = p.Context(p.Facts(claim, history, ruleset.unit_method, ruleset.catalog))
+    fast_ctx = p.Context(p.Facts(claim, history, ruleset.unit_method, ruleset.catalog))
     for rule in ruleset.rules:
         expected = _ruleset._apply(rule, general_ctx)
         assert _ruleset._plan(rule)(fast_ctx) == expected, rule.id
         assert fast_ctx.missing == general_ctx.missing, rule.id
 
 
+def reference_outcomes(findings: tuple[mc.Finding, ...], count: int) -> tuple[str, tuple[str, ...]]:
+    """The outcome and the line outcomes as ``Ruleset._result`` first computed them."""
+    line_outcomes = ["payable"] * count
+    claim_denied = False
+    for finding in findings:
+        if finding.action == "DENY" and finding.claim_level:
+            claim_denied = True
+        for index in finding.lines:
+            if finding.action == "DENY" and not finding.claim_level:
+                line_outcomes[index] = "denied"
+            elif finding.action == "BUNDLE" and line_outcomes[index] != "denied":
+                line_outcomes[index] = "bundled"
+    if claim_denied:
+        line_outcomes = ["denied"] * count
+    if claim_denied or all(state != "payable" for state in line_outcomes):
+        outcome = "deny"
+    elif any(finding.action == "REQUIRE" for finding in findings):
+        outcome = "hold"
+    elif any(state != "payable" for state in line_outcomes):
+        outcome = "partial"
+    else:
+        outcome = "pay"
+    return outcome, tuple(line_outcomes)
+
+
 def assert_same_result(ruleset: mc.Ruleset, claim: mc.Claim) -> None:
     fast, general = ruleset.evaluate(claim), general_evaluate(ruleset, claim)
     assert fast == general
+    assert (fast.outcome, fast.line_outcomes) == reference_outcomes(fast.findings, len(claim.lines))
     assert fast.undecided == general.undecided
     assert fast.to_dict() == general.to_dict()
     assert [finding.to_dict() for finding in fast.findings] == [finding.to_dict() for finding in general.findings]
@@ -275,6 +350,17 @@ def test_each_rule_as_the_general_solver(index: int, data: st.DataObject) -> Non
 @pytest.mark.parametrize("index", range(1 + len(SHIPPED)))
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
+def test_each_rule_as_the_general_solver_with_history(index: int, data: st.DataObject) -> None:
+    # The rules see the patient's other claims (totals per day, visits, billed by another).
+    ruleset = all_rulesets()[index]
+    claim = data.draw(claims_for(ruleset))
+    history = tuple(data.draw(st.lists(claims_for(ruleset), max_size=2)))
+    assert_same_rules(ruleset, claim, history)
+
+
+@pytest.mark.parametrize("index", range(1 + len(SHIPPED)))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
 def test_whole_evaluation_as_the_general_solver(index: int, data: st.DataObject) -> None:
     ruleset = all_rulesets()[index]
     assert_same_result(ruleset, data.draw(claims_for(ruleset)))
@@ -284,6 +370,24 @@ def test_the_common_shapes_are_specialised() -> None:
     general = {rule.id for rule in shapes().rules if isinstance(_ruleset._plan(rule), functools.partial)}
     # An `unless` on another line, or a requirement on a named code, stays general.
     assert general == {"not-with", "unless-on"}
+
+
+def test_each_shape_gets_its_evaluator() -> None:
+    plans = {rule.id: getattr(_ruleset._plan(rule), "__name__", "general") for rule in shapes().rules}
+    # One slot, its line the target: the bound lines, one evaluator per form of action.
+    assert {plans[name] for name in ("payer", "state", "dx", "minutes", "region-is", "payer-name", "dx-exact")} == {
+        "lines_plain"
+    }
+    assert {plans[name] for name in ("line-then-claim", "claim-then-line", "total-history")} == {"lines_plain"}
+    assert {plans[name] for name in ("gp", "gp-group", "units-of", "gp-unless")} == {"lines_lacking"}
+    assert {plans[name] for name in ("units", "minutes-short")} == {"lines_given"}
+    # One slot, the action on the claim; tests of the claim only.
+    assert {plans[name] for name in ("auth", "referral", "claim-unless", "referral-unless")} == {"claim_lines"}
+    assert {plans[name] for name in ("claim-wide", "claim-test", "total", "total-and", "total-of")} == {"claim_tests"}
+    # Pairs whose target is the line of one slot (BUNDLE included), unless its own modifier.
+    assert {plans[name] for name in ("pair", "pair-side", "pair-date", "bundle", "bundle-unless")} == {"slot_lines"}
+    # Effective dates: the check, then the evaluator of the shape.
+    assert plans["pair-old"] == plans["pair-later"] == "run"
 
 
 def test_each_shape_gets_its_source() -> None:
@@ -413,6 +517,8 @@ def test_a_used_ruleset_pickles_without_its_caches() -> None:
     assert copy == ruleset
     assert len(copy._plans) == 0
     assert len(copy._candidate_memo) == 0
+    assert len(ruleset._check_memo) > 0
+    assert len(copy._check_memo) == 0
     assert copy.evaluate(claim).to_dict() == before.to_dict()
 
 
@@ -447,3 +553,50 @@ def test_threads_share_the_caches() -> None:
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+def test_a_rule_that_fires_with_missing_values_leaves_the_next_rules_decided() -> None:
+    # `pair` fires on lines 0 and 1 and lacks a region for line 2: it is not undecided,
+    # and the rules after it are not blamed for its missing value.
+    claim = mc.Claim.from_dict(
+        {
+            "date_of_service": "2025-05-02",
+            "payer": {"kind": "commercial"},
+            "provider": {"npi": "1234567893", "license": "LMT"},
+            "patient": {"id": "P-1"},
+            "lines": [
+                {"code": "97124", "units": 1, "region": "lumbar", "modifiers": ["GP"]},
+                {"code": "97140", "units": 1, "region": "lumbar"},
+                {"code": "97140", "units": 1},
+            ],
+        }
+    )
+    result = shapes().evaluate(claim)
+    assert any(finding.rule_id == "pair" for finding in result.findings)
+    assert all(rule_id != "pair" for rule_id, _ in result.undecided)
+    assert_same_rules(shapes(), claim)
+    assert_same_result(shapes(), claim)
+
+
+@pytest.mark.parametrize(
+    "diagnoses", [(), ("M54.50",), ("M54.5",), ("G44.209",), ("M79.1",), ("M80.0",), ("S13.4XXA",)]
+)
+@pytest.mark.parametrize("payer", ["Acme Health", "acme HEALTH", "Other"])
+def test_diagnosis_and_payer_tests_as_the_general_solver(diagnoses: tuple[str, ...], payer: str) -> None:
+    # Each kind of diagnosis pattern (exact, prefix, range; negated or not) and the
+    # payer name (compared without case), on a claim that has every code they need.
+    claim = mc.Claim.from_dict(
+        {
+            "date_of_service": "2025-05-02",
+            "payer": {"kind": "medicare", "name": payer, "state": "WA"},
+            "provider": {"npi": "1234567893", "license": "LMT"},
+            "patient": {"id": "P-1"},
+            "diagnoses": list(diagnoses),
+            "lines": [
+                {"code": code, "units": 2, "minutes": 30, "diagnosis_pointers": [1] if diagnoses else []}
+                for code in ("97124", "97140", "97110", "97112")
+            ],
+        }
+    )
+    assert_same_rules(shapes(), claim)
+    assert_same_result(shapes(), claim)

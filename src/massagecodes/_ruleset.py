@@ -191,10 +191,13 @@ class Ruleset:
     # of claim codes, and each rule's evaluator.
     _candidate_memo: _Memo = attrs.field(init=False, eq=False, repr=False)
     _plans: _Memo = attrs.field(init=False, eq=False, repr=False)
+    # Per set of claim codes: the evaluator and the id of each candidate rule, in order.
+    _check_memo: _Memo = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_candidate_memo", _Memo())
         object.__setattr__(self, "_plans", _Memo())
+        object.__setattr__(self, "_check_memo", _Memo())
         by_code, always, extra = _index(self.rules)
         object.__setattr__(self, "_extra", extra)
         object.__setattr__(self, "_by_code", by_code)
@@ -229,6 +232,26 @@ class Ruleset:
         found: tuple[int, ...] | None = memo.get(key)
         if found is None:
             found = self._find_candidates(key)
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            memo[key] = found
+        return found
+
+    def _checks(self, facts: p.Facts) -> tuple[tuple[Plan, str], ...]:
+        """The evaluator and the id of each candidate rule (see _candidates), in order.
+        Remembered per set of codes, like the candidates."""
+        key = frozenset(facts.by_code)
+        memo = self._check_memo
+        found: tuple[tuple[Plan, str], ...] | None = memo.get(key)
+        if found is None:
+            rules, plans = self.rules, self._plans
+            checks = []
+            for position in self._candidates(facts):
+                plan = plans.get(position)
+                if plan is None:
+                    plan = plans[position] = _plan(rules[position])
+                checks.append((plan, rules[position].id))
+            found = tuple(checks)
             if len(memo) >= _MEMO_LIMIT:
                 memo.clear()
             memo[key] = found
@@ -322,18 +345,16 @@ class Ruleset:
         findings = []
         undecided: list[tuple[str, str]] = []
         missing = ctx.missing
-        rules = self.rules
-        plans = self._plans
-        for position in self._candidates(facts):
-            seen = len(missing)
-            plan = plans.get(position)
-            if plan is None:
-                plan = plans[position] = _plan(rules[position])
+        seen = 0  # len(missing) before each rule
+        for plan, rule_id in self._checks(facts):
             finding = plan(ctx)
             if finding is not None:
                 findings.append(finding)
-            elif len(missing) > seen:  # it did not hold, but only for want of a value
-                undecided.append((rules[position].id, _undecided_reason(missing[seen:])))
+                if missing:
+                    seen = len(missing)
+            elif missing and len(missing) > seen:  # it did not hold, but only for want of a value
+                undecided.append((rule_id, _undecided_reason(missing[seen:])))
+                seen = len(missing)
         for table in self.tables:
             for rule in table.rules_for(facts, self.source):
                 finding = _apply(rule, ctx)
@@ -349,24 +370,33 @@ class Ruleset:
         findings: tuple[Finding, ...],
         undecided: tuple[tuple[str, str], ...] = (),
     ) -> Result:
-        line_outcomes: list[LineOutcome] = ["payable"] * len(claim.lines)
+        count = len(claim.lines)
+        line_outcomes: list[LineOutcome] = ["payable"] * count
         claim_denied = False
+        held = False
         for finding in findings:
-            if finding.action == "DENY" and finding.claim_level:
-                claim_denied = True
-            for index in finding.lines:
-                if finding.action == "DENY" and not finding.claim_level:
-                    line_outcomes[index] = "denied"
-                elif finding.action == "BUNDLE" and line_outcomes[index] != "denied":
-                    line_outcomes[index] = "bundled"
+            action = finding.action
+            if action == "DENY":
+                if finding.claim_level:
+                    claim_denied = True
+                else:
+                    for index in finding.lines:
+                        line_outcomes[index] = "denied"
+            elif action == "BUNDLE":
+                for index in finding.lines:
+                    if line_outcomes[index] != "denied":
+                        line_outcomes[index] = "bundled"
+            elif action == "REQUIRE":
+                held = True
         if claim_denied:
-            line_outcomes = ["denied"] * len(claim.lines)
+            line_outcomes = ["denied"] * count
+        payable = line_outcomes.count("payable")
         outcome: Outcome
-        if claim_denied or all(state != "payable" for state in line_outcomes):
+        if claim_denied or payable == 0:
             outcome = "deny"
-        elif any(finding.action == "REQUIRE" for finding in findings):
+        elif held:
             outcome = "hold"
-        elif any(state != "payable" for state in line_outcomes):
+        elif payable < count:
             outcome = "partial"
         else:
             outcome = "pay"
@@ -626,6 +656,9 @@ def _apply(rule: CompiledRule, ctx: p.Context) -> Finding | None:
 
 Plan = Callable[[p.Context], "Finding | None"]
 EnvSource = Callable[[p.Context], "Iterable[p.Env]"]
+LineSource = Callable[[p.Context], "Sequence[int]"]
+ClaimTest = Callable[[p.Context], bool]
+LineTest = Callable[[p.Context, int], bool]
 
 # Predicates whose solve() gives [env] or [] (the environment it was given, unchanged):
 # they test, they never bind.
@@ -768,16 +801,16 @@ def _tests_source(tests: Sequence[p.Predicate], slots: int) -> EnvSource:
     return tests_only
 
 
-def _measured_source(measure: p.MeasurePred, codes: frozenset[str]) -> EnvSource:
+def _measured_lines(measure: p.MeasurePred, codes: frozenset[str]) -> LineSource:
     """``minutes|units|date|region of CODE`` compared, alone: each line of the codes
-    whose value holds, bound (a line without the value does not hold)."""
+    whose value holds, in claim order (a line without the value does not hold)."""
     kind, op, values = measure.measure, measure.op, measure.values
     compare = p._OPS.get(op)
     wanted = values[0]
     member = op in ("is", "is not")
     expected = op == "is"
 
-    def measured(ctx: p.Context) -> list[p.Env]:
+    def measured_lines(ctx: p.Context) -> list[int]:
         facts = ctx.facts
         table: Sequence[object] = (
             facts.minutes
@@ -788,17 +821,27 @@ def _measured_source(measure: p.MeasurePred, codes: frozenset[str]) -> EnvSource
             if kind == "date"
             else facts.regions
         )
-        found: list[p.Env] = []
+        found: list[int] = []
         for index in facts.lines_with(codes):
             value = table[index]
             if value is None:
                 continue
             if member:
                 if (value in values) is expected:
-                    found.append((index,))
+                    found.append(index)
             elif compare is not None and compare(value, wanted):
-                found.append((index,))
+                found.append(index)
         return found
+
+    return measured_lines
+
+
+def _measured_source(measure: p.MeasurePred, codes: frozenset[str]) -> EnvSource:
+    """The lines of :func:`_measured_lines`, each bound."""
+    lines = _measured_lines(measure, codes)
+
+    def measured(ctx: p.Context) -> list[p.Env]:
+        return [(index,) for index in lines(ctx)]
 
     return measured
 
@@ -830,6 +873,175 @@ def _filtered_source(before: Sequence[p.Predicate], term: p.Predicate, after: Se
     return filtered
 
 
+def _claim_test(item: p.Predicate, start: p.Env) -> ClaimTest:
+    """A test of the claim (binding no line, reading none), as a plain function: the
+    common ones written out, the others through their solve()."""
+    kind = type(item)
+    if kind is p.FieldPred:
+        assert isinstance(item, p.FieldPred)
+        payer, field, values, positive = item.subject == "payer", item.field, item.values, item.op in ("is", "=")
+        folded = frozenset(value.casefold() for value in values) if field == "name" else None
+
+        def field_test(ctx: p.Context) -> bool:
+            claim = ctx.facts.claim
+            raw = getattr(claim.payer if payer else claim.provider, field)
+            actual = None if raw is None else str(getattr(raw, "value", raw))
+            found = actual.casefold() in folded if folded is not None and actual is not None else actual in values
+            return found if positive else not found
+
+        return field_test
+    if kind is p.DiagnosisPred or (kind is p.Negation and type(getattr(item, "item")) is p.DiagnosisPred):  # noqa: B009
+        negated = kind is p.Negation
+        diagnosis = getattr(item, "item") if negated else item  # noqa: B009
+        assert isinstance(diagnosis, p.DiagnosisPred)
+        patterns = diagnosis.patterns
+        # DxPattern.matches on each code without its dot, the exact and prefix patterns at once.
+        prefixes = tuple(pattern.first for pattern in patterns if pattern.kind == "prefix")
+        exact = frozenset(pattern.first for pattern in patterns if pattern.kind == "exact")
+        ranges = tuple(pattern for pattern in patterns if pattern.kind == "range")
+
+        def diagnosis_test(ctx: p.Context) -> bool:
+            held = False
+            for code in ctx.facts.claim.diagnoses:
+                bare = code.replace(".", "")
+                if bare.startswith(prefixes) or bare in exact or any(pattern.matches(code) for pattern in ranges):
+                    held = True
+                    break
+            return not held if negated else held
+
+        return diagnosis_test
+
+    def solved(ctx: p.Context) -> bool:
+        return bool(item.solve(ctx, start))
+
+    return solved
+
+
+def _pure_claim_test(item: p.Predicate) -> bool:
+    """A test of the claim that has no effect (no missing value, no error): it may be
+    tried once for every line, and before the line tests."""
+    kind = type(item)
+    if kind is p.Negation:
+        return type(getattr(item, "item")) in (p.DiagnosisPred, p.FieldPred, p.PresentPred)  # noqa: B009
+    return kind in (p.FieldPred, p.DiagnosisPred, p.PresentPred)
+
+
+def _line_test(item: p.Predicate) -> LineTest:
+    """A filter after the code term, on its bound line (slot 0), as a function of the line."""
+    if type(item) is p.MeasurePred:
+        assert isinstance(item, p.MeasurePred)
+        selector = item.selector
+        if (
+            selector is not None
+            and selector.mode == "code"
+            and selector.bind is None
+            and selector.slots == (0,)
+            and item.values
+            and (item.op in p._OPS or item.op in ("is", "is not"))
+        ):
+            kind, op, values, codes = item.measure, item.op, item.values, selector.codes
+            compare = p._OPS.get(op)
+            wanted = values[0]
+            member, expected = op in ("is", "is not"), op == "is"
+
+            def holds(value: object) -> bool:
+                if value is None:
+                    return False
+                if member:
+                    return (value in values) is expected
+                assert compare is not None
+                return compare(value, wanted)
+
+            def measure_test(ctx: p.Context, index: int) -> bool:
+                facts = ctx.facts
+                table: Sequence[object] = (
+                    facts.minutes
+                    if kind == "minutes"
+                    else facts.units
+                    if kind == "units"
+                    else facts.dates
+                    if kind == "date"
+                    else facts.regions
+                )
+                if facts.codes[index] in codes:  # the bound line is one of the measure's codes
+                    return holds(table[index])
+                return any(holds(table[other]) for other in facts.lines_with(codes) if other != index)
+
+            return measure_test
+
+    def solved(ctx: p.Context, index: int) -> bool:
+        return bool(item.solve(ctx, (index,)))
+
+    return solved
+
+
+def _line_source(rule: CompiledRule) -> LineSource | None:
+    """For a rule of one slot whose condition is a code term, a lone measure of a code,
+    or a code term among tests: the lines its condition binds, in claim order (each
+    once), with the same effects as its solve(). None for other shapes."""
+    condition = rule.condition
+    if rule.slots != 1:
+        return None
+    if _plain_term(condition, 0):
+        assert isinstance(condition, p.CodeTermPred)
+        codes = condition.codes
+        if len(codes) == 1:
+            (code,) = codes
+
+            def one_code(ctx: p.Context) -> Sequence[int]:
+                return ctx.facts.by_code.get(code, ())
+
+            return one_code
+
+        def term(ctx: p.Context) -> Sequence[int]:
+            return ctx.facts.lines_with(codes)
+
+        return term
+    if type(condition) is p.MeasurePred:
+        selector = condition.selector
+        if (
+            selector is not None
+            and selector.mode == "code"
+            and selector.bind == 0
+            and condition.values
+            and (condition.op in p._OPS or condition.op in ("is", "is not"))
+        ):
+            return _measured_lines(condition, selector.codes)
+        return None
+    if _env_source(rule).__name__ != "filtered":
+        return None
+    assert type(condition) is p.AllOf
+    items = condition.items
+    position = next(index for index, item in enumerate(items) if not _is_filter(item))
+    start: p.Env = (None,)
+    before = [_claim_test(item, start) for item in items[:position]]
+    term_codes = items[position].codes  # type: ignore[attr-defined]
+    after = items[position + 1 :]
+    # Tests of the claim without effects, after the code term: tried once (the same
+    # for every line), when the term has lines; the others on each line, in order.
+    hoisted = []
+    while after and _pure_claim_test(after[0]):
+        hoisted.append(_claim_test(after[0], start))
+        after = after[1:]
+    per_line = [_line_test(item) for item in after]
+
+    def tested(ctx: p.Context) -> Sequence[int]:
+        for test in before:
+            if not test(ctx):
+                return ()
+        lines = ctx.facts.lines_with(term_codes)
+        if not lines:
+            return ()
+        for test in hoisted:
+            if not test(ctx):
+                return ()
+        if not per_line:
+            return lines
+        return [index for index in lines if all(line_test(ctx, index) for line_test in per_line)]
+
+    return tested
+
+
 def _plan(rule: CompiledRule) -> Plan:
     """The rule's evaluator: specialised when its shape allows, else _apply."""
     general: Plan = functools.partial(_apply, rule)
@@ -851,12 +1063,10 @@ def _plan(rule: CompiledRule) -> Plan:
         excusing = unless.modifiers
     if rule.skip is not None:
         return general
-    source = _env_source(rule)
     target, into, effective = rule.target, rule.into, rule.effective
     whole_claim = target.claim
     # The common target: the line bound to one slot, when its code is one of the target's.
     slot = target.slots[0] if not target.claim and not target.last and len(target.slots) == 1 else None
-    target_codes = target.codes
     message = rule.message or rule.title or f"{rule.action} by rule {rule.id}: {rule.text}"
     # Findings are immutable and depend only on the rule and on (lines, claim level,
     # related lines): each is made once and given again (a few per rule, then forgotten).
@@ -864,19 +1074,238 @@ def _plan(rule: CompiledRule) -> Plan:
     severity, rule_source, rule_line, rule_column = rule.severity, rule.source, rule.line, rule.column
     made: dict[tuple[tuple[int, ...], bool, tuple[int, ...]], Finding] = {}
 
+    def finding_for(key: tuple[tuple[int, ...], bool, tuple[int, ...]]) -> Finding:
+        finding = made.get(key)
+        if finding is None:
+            finding = Finding(rule_id, action, key[0], key[1], message, fix, carc, rarc, citation, severity,
+                              rule_source, rule_line, rule_column, key[2])  # fmt: skip
+            if len(made) >= _FINDINGS_PER_RULE:
+                made.clear()
+            made[key] = finding
+        return finding
+
+    core = _line_plan(rule, slot, kind, required, excusing, finding_for, made)
+    if (
+        core is None
+        and whole_claim
+        and into is None
+        and excusing is None
+        and kind in (None, "authorization", "referral")
+    ):
+        core = _claim_plan(rule, kind, finding_for)
+    if core is None:
+        core = _env_plan(rule, slot, kind, required, excusing, finding_for)
+    if effective is None:
+        return core
+
     def run(ctx: p.Context) -> Finding | None:
+        first, last, days = ctx.facts.days
+        if last < effective[0] or (effective[1] is not None and first > effective[1]):
+            return None  # no date in range
+        if not (effective[0] <= first and (effective[1] is None or last <= effective[1])):
+            in_effect = sum(1 for day in days if _in_effect(rule, day))
+            if in_effect == 0:
+                return None
+            if in_effect < len(days):  # some lines in range, some not: the general way
+                return _apply(rule, ctx)
+        return core(ctx)
+
+    return run
+
+
+FindingFor = Callable[[tuple[tuple[int, ...], bool, tuple[int, ...]]], Finding]
+
+
+def _line_plan(
+    rule: CompiledRule,
+    slot: int | None,
+    kind: str | None,
+    required: frozenset[str],
+    excusing: frozenset[str] | None,
+    finding_for: FindingFor,
+    made: dict[tuple[tuple[int, ...], bool, tuple[int, ...]], Finding],
+) -> Plan | None:
+    """One slot, its line the target, no BUNDLE: the bound lines (in claim order, each
+    once) are the candidates; one evaluator per form of action."""
+    if rule.into is not None or (slot != 0 and not rule.target.claim):
+        return None
+    source = _line_source(rule)
+    if source is None:
+        return None
+    target_codes = rule.target.codes
+    if rule.target.claim:
+        if kind not in (None, "authorization", "referral"):
+            return None
+        return _claim_lines_plan(source, kind, excusing, finding_for)
+    if kind is None and excusing is None:
+
+        def lines_plain(ctx: p.Context) -> Finding | None:
+            lines = source(ctx)
+            if not lines:
+                return None
+            codes = ctx.facts.codes
+            chosen = tuple([index for index in lines if codes[index] in target_codes])
+            if not chosen:
+                return None
+            key = (chosen, False, ())
+            finding = made.get(key)
+            return finding if finding is not None else finding_for(key)
+
+        return lines_plain
+    if kind == "modifier":
+
+        def lines_lacking(ctx: p.Context) -> Finding | None:
+            lines = source(ctx)
+            if not lines:
+                return None
+            facts = ctx.facts
+            codes, claim_lines = facts.codes, facts.claim.lines
+            chosen = tuple(
+                [
+                    index
+                    for index in lines
+                    if codes[index] in target_codes
+                    and required.isdisjoint(claim_lines[index].modifiers)
+                    and (excusing is None or excusing.isdisjoint(claim_lines[index].modifiers))
+                ]
+            )
+            if not chosen:
+                return None
+            key = (chosen, False, ())
+            finding = made.get(key)
+            return finding if finding is not None else finding_for(key)
+
+        return lines_lacking
+    given = kind  # authorization, referral, or None (with an `unless modifier`)
+
+    def lines_given(ctx: p.Context) -> Finding | None:
+        lines = source(ctx)
+        if not lines:
+            return None
         facts = ctx.facts
-        if effective is not None:
-            first, last, days = facts.days
-            if not (effective[0] <= first and (effective[1] is None or last <= effective[1])):
-                in_effect = sum(1 for day in days if _in_effect(rule, day))
-                if in_effect == 0:
-                    return None
-                if in_effect < len(days):  # some lines in range, some not: the general way
-                    return _apply(rule, ctx)
+        if given is not None and getattr(facts.claim, given) is not None:
+            return None
+        codes, claim_lines = facts.codes, facts.claim.lines
+        chosen = tuple(
+            [
+                index
+                for index in lines
+                if codes[index] in target_codes
+                and (excusing is None or excusing.isdisjoint(claim_lines[index].modifiers))
+            ]
+        )
+        if not chosen:
+            return None
+        key = (chosen, False, ())
+        finding = made.get(key)
+        return finding if finding is not None else finding_for(key)
+
+    return lines_given
+
+
+def _claim_lines_plan(
+    source: LineSource, kind: str | None, excusing: frozenset[str] | None, finding_for: FindingFor
+) -> Plan:
+    """One slot, the action on the claim (``REQUIRE authorization``, ``DENY claim``):
+    the bound lines (those not excused by their own modifiers), at claim level."""
+
+    def claim_lines(ctx: p.Context) -> Finding | None:
+        lines = source(ctx)
+        if not lines:
+            return None
+        claim = ctx.facts.claim
+        if kind is not None and getattr(claim, kind) is not None:
+            return None
+        if excusing is not None:
+            claim_lines = claim.lines
+            lines = [index for index in lines if excusing.isdisjoint(claim_lines[index].modifiers)]
+            if not lines:
+                return None
+        return finding_for((tuple(lines), True, ()))
+
+    return claim_lines
+
+
+def _claim_plan(rule: CompiledRule, kind: str | None, finding_for: FindingFor) -> Plan | None:
+    """Tests of the claim only, the action on the claim: one finding, when they hold."""
+    condition = rule.condition
+    if _is_filter(condition):
+        items: Sequence[p.Predicate] = (condition,)
+    elif (
+        type(condition) is p.AllOf
+        and not condition.relations
+        and condition.items
+        and all(_is_filter(item) for item in condition.items)
+    ):
+        items = condition.items
+    else:
+        return None
+    start: p.Env = (None,) * rule.slots
+    tests = [_claim_test(item, start) for item in items]
+    key: tuple[tuple[int, ...], bool, tuple[int, ...]] = ((), True, ())
+
+    def claim_tests(ctx: p.Context) -> Finding | None:
+        for test in tests:
+            if not test(ctx):
+                return None
+        if kind is not None and getattr(ctx.facts.claim, kind) is not None:
+            return None
+        return finding_for(key)
+
+    return claim_tests
+
+
+def _env_plan(
+    rule: CompiledRule,
+    slot: int | None,
+    kind: str | None,
+    required: frozenset[str],
+    excusing: frozenset[str] | None,
+    finding_for: FindingFor,
+) -> Plan:
+    """Any other shape: the environments of its condition (specialised or solved),
+    then the action on each."""
+    source = _env_source(rule)
+    target, into = rule.target, rule.into
+    whole_claim = target.claim
+    target_codes = target.codes
+
+    if slot is not None and not whole_claim and kind in (None, "modifier") and (kind is None or excusing is None):
+        # The usual pair: the line bound to one slot, excused by its own modifiers
+        # (BUNDLE: and the lines it folds into).
+        lacking_only = kind == "modifier"
+
+        def slot_lines(ctx: p.Context) -> Finding | None:
+            envs = source(ctx)
+            if not envs:
+                return None
+            facts = ctx.facts
+            codes, claim_lines = facts.codes, facts.claim.lines
+            found: set[int] = set()
+            related: set[int] = set()
+            for env in envs:
+                bound = env[slot]
+                if bound is None or codes[bound] not in target_codes:
+                    continue
+                if lacking_only:
+                    if not required.isdisjoint(claim_lines[bound].modifiers):
+                        continue
+                elif excusing is not None and not excusing.isdisjoint(claim_lines[bound].modifiers):
+                    continue
+                found.add(bound)
+                if into is not None:
+                    related.update(into.lines(facts, env))
+            if not found:
+                return None
+            return finding_for((tuple(sorted(found)), False, tuple(sorted(related - found)) if related else ()))
+
+        return slot_lines
+
+    def run(ctx: p.Context) -> Finding | None:
         envs = source(ctx)
         if not envs:  # the usual way a rule does not apply: no match at all
             return None
+        facts = ctx.facts
         lines: set[int] = set()
         related: set[int] = set()
         claim_level = False
@@ -920,15 +1349,7 @@ def _plan(rule: CompiledRule) -> Plan:
                 related.update(into.lines(facts, env))
         if not matched:
             return None
-        key = (tuple(sorted(lines)), claim_level, tuple(sorted(related - lines)) if related else ())
-        finding = made.get(key)
-        if finding is None:
-            finding = Finding(rule_id, action, key[0], claim_level, message, fix, carc, rarc, citation, severity,
-                              rule_source, rule_line, rule_column, key[2])  # fmt: skip
-            if len(made) >= _FINDINGS_PER_RULE:
-                made.clear()
-            made[key] = finding
-        return finding
+        return finding_for((tuple(sorted(lines)), claim_level, tuple(sorted(related - lines)) if related else ()))
 
     return run
 

@@ -681,17 +681,24 @@ class TotalPred(Predicate):
         table = facts.minutes if self.measure == "minutes" else facts.units
         codes = self.codes
         totals: dict[datetime.date, int] = {}
-        for index, amount in enumerate(table):
-            if codes is None or facts.codes[index] in codes:
-                totals[facts.dates[index]] = totals.get(facts.dates[index], 0) + (amount or 0)
+        line_codes = facts.codes
+        for index, (day, amount) in enumerate(zip(facts.dates, table, strict=True)):
+            if codes is None or line_codes[index] in codes:
+                totals[day] = totals.get(day, 0) + (amount or 0)
         # The patient's other claims on the same dates count too ("per patient per day").
-        for earlier, earlier_units in zip(facts.history, facts.history_units, strict=True):
-            for index, line in enumerate(earlier.lines):
-                day = earlier.line_date(index)
-                if day in totals and (codes is None or line.code in codes):
-                    amount = line.minutes if self.measure == "minutes" else earlier_units[index]
-                    totals[day] += amount or 0
-        held = any(_OPS[self.op](total, self.value) for total in totals.values())
+        if facts.history:
+            for earlier, earlier_units in zip(facts.history, facts.history_units, strict=True):
+                for index, line in enumerate(earlier.lines):
+                    day = earlier.line_date(index)
+                    if day in totals and (codes is None or line.code in codes):
+                        amount = line.minutes if self.measure == "minutes" else earlier_units[index]
+                        totals[day] += amount or 0
+        compare, value = _OPS[self.op], self.value
+        held = False
+        for total in totals.values():
+            if compare(total, value):
+                held = True
+                break
         if ctx.trace is not None:
             ctx.note(self.text, held, "; ".join(f"{day}: {total}" for day, total in sorted(totals.items())))
         return [env] if held else []
