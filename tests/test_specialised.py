@@ -195,3 +195,49 @@ def test_compiled_rulesets_are_the_same(text: str, monkeypatch: pytest.MonkeyPat
     assert [(rule.text, rule.line, rule.column) for rule in fast.rules] == [
         (rule.text, rule.line, rule.column) for rule in slow.rules
     ]
+
+
+# The compile path's shortcuts: names that resolved cleanly are looked up by their
+# text, an AND's span is computed without walking its chain items, and rules whose
+# optional parts are absent get their Nones from a fixed layout.
+
+_REPEATED_NAMES = """\
+group hands = 97140, 97124
+
+rule first
+  97124 AND 97140 SAME region AND hands -> DENY 97140 unless modifier 59 on 97140
+end
+
+rule second
+  97140 AND any of 97124, 97140 -> BUNDLE 97140 into 97124
+end
+
+rule third
+  hands AND 97124 DIFFERENT date SAME region -> DENY
+end
+"""
+
+
+def test_repeated_names_compile_as_each_alone() -> None:
+    together = mc.compile_rules(_REPEATED_NAMES)
+    blocks = _REPEATED_NAMES.split("\n\n")
+    for block in blocks[1:]:
+        alone = mc.compile_rules(blocks[0] + "\n\n" + block)
+        (rule,) = alone.rules
+        same = next(r for r in together.rules if r.id == rule.id)
+        assert attrs.evolve(rule, order=same.order, line=same.line) == same
+
+
+def test_unknown_names_are_reported_at_each_use() -> None:
+    text = "rule a\n  97124 AND 9999 -> DENY 9999\nend\n\nrule b\n  9999 AND 97124 -> DENY 97124\nend\n"
+    with pytest.raises(mc.RulesSemanticError) as caught:
+        mc.compile_rules(text)
+    places = [(d.line, d.column) for d in caught.value.diagnostics if d.code == "MC201"]
+    assert places == [(2, 13), (2, 26), (6, 3)]
+
+
+def test_and_spans_match_lark_s() -> None:
+    document = _parse.parse(_REPEATED_NAMES)
+    parsed = _parse._parser().parse(_REPEATED_NAMES)
+    assert document == parsed
+    assert [rule.condition.span for rule in document.rules] == [rule.condition.span for rule in parsed.rules]  # type: ignore[attr-defined]
