@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 import attrs
 
@@ -34,6 +34,7 @@ from massagecodes.errors import Diagnostic, InputError, MassagecodesError, Probl
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 MAX_INPUT_BYTES = 16 * 1024 * 1024
+_T = TypeVar("_T")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -264,18 +265,29 @@ def _pairs(words: Sequence[str]) -> dict[str, int]:
     return pairs
 
 
-def _read_claim(path: Path) -> Claim:
+def _read_input(path: Path, what: str) -> bytes:
+    """A file's bytes, at most MAX_INPUT_BYTES; InputError naming the file otherwise."""
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_INPUT_BYTES + 1)
     except OSError as error:
-        raise InputError([Problem(str(path), f"cannot read the file: {error.strerror}")], what="claim file") from None
+        raise InputError([Problem(str(path), f"cannot read the file: {error.strerror}")], what=f"{what} file") from None
     if len(data) > MAX_INPUT_BYTES:
-        raise InputError([Problem(str(path), f"file is larger than {MAX_INPUT_BYTES} bytes")], what="claim file")
+        raise InputError([Problem(str(path), f"file is larger than {MAX_INPUT_BYTES} bytes")], what=f"{what} file")
+    return data
+
+
+def _read_parsed(path: Path, what: str, parse: Callable[[bytes], _T]) -> _T:
+    """``parse`` of a file's bytes; each problem prefixed with the file's path."""
+    data = _read_input(path, what)
     try:
-        return Claim.from_json(data)
+        return parse(data)
     except InputError as error:
-        raise InputError([Problem(f"{path}: {p.path}", p.message) for p in error.problems], what="claim") from None
+        raise InputError([Problem(f"{path}: {p.path}", p.message) for p in error.problems], what=error.what) from None
+
+
+def _read_claim(path: Path) -> Claim:
+    return _read_parsed(path, "claim", Claim.from_json)
 
 
 def _units(args: argparse.Namespace, out: TextIO) -> int:
@@ -467,10 +479,8 @@ def _superbill(args: argparse.Namespace, out: TextIO) -> int:
     import datetime
     import re
     from decimal import Decimal
-    from typing import cast
 
     from massagecodes import superbill
-    from massagecodes._model import Session
 
     formats: dict[str, superbill._Format] = {".pdf": "pdf", ".html": "html", ".htm": "html"}
     kind = formats.get(args.out.suffix.lower())
@@ -500,30 +510,9 @@ def _superbill(args: argparse.Namespace, out: TextIO) -> int:
     assert kind is not None  # reported above otherwise
     assert args.practice is not None
 
-    def read(path: Path, what: str) -> bytes:
-        try:
-            with path.open("rb") as handle:
-                data = handle.read(MAX_INPUT_BYTES + 1)
-        except OSError as error:
-            raise InputError(
-                [Problem(str(path), f"cannot read the file: {error.strerror}")], what=f"{what} file"
-            ) from None
-        if len(data) > MAX_INPUT_BYTES:
-            raise InputError([Problem(str(path), f"file is larger than {MAX_INPUT_BYTES} bytes")], what=f"{what} file")
-        return data
-
-    def parsed(path: Path, what: str, parse: Callable[[bytes], object]) -> object:
-        try:
-            return parse(read(path, what))
-        except InputError as error:  # each problem with its file, as _read_claim reports them
-            raise InputError(
-                [Problem(f"{path}: {p.path}", p.message) for p in error.problems], what=error.what
-            ) from None
-
-    source = cast(Claim | Session, parsed(args.claim, "claim", superbill._source_from_json))
-    practice = cast(superbill.Practice, parsed(args.practice, "practice", superbill.Practice.from_json))
-    client = None if args.client is None else parsed(args.client, "client", superbill.Client.from_json)
-    assert client is None or isinstance(client, superbill.Client)
+    source = _read_parsed(args.claim, "claim", superbill._source_from_json)
+    practice = _read_parsed(args.practice, "practice", superbill.Practice.from_json)
+    client = None if args.client is None else _read_parsed(args.client, "client", superbill.Client.from_json)
     data, bill = superbill._render(
         kind,
         source,

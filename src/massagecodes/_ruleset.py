@@ -1084,7 +1084,7 @@ def _plan(rule: CompiledRule) -> Plan:
             made[key] = finding
         return finding
 
-    core = _line_plan(rule, slot, kind, required, excusing, finding_for, made)
+    core = _line_plan(rule, slot, kind, required, excusing, finding_for)
     if (
         core is None
         and whole_claim
@@ -1123,7 +1123,6 @@ def _line_plan(
     required: frozenset[str],
     excusing: frozenset[str] | None,
     finding_for: FindingFor,
-    made: dict[tuple[tuple[int, ...], bool, tuple[int, ...]], Finding],
 ) -> Plan | None:
     """One slot, its line the target, no BUNDLE: the bound lines (in claim order, each
     once) are the candidates; one evaluator per form of action."""
@@ -1145,11 +1144,7 @@ def _line_plan(
                 return None
             codes = ctx.facts.codes
             chosen = tuple([index for index in lines if codes[index] in target_codes])
-            if not chosen:
-                return None
-            key = (chosen, False, ())
-            finding = made.get(key)
-            return finding if finding is not None else finding_for(key)
+            return finding_for((chosen, False, ())) if chosen else None
 
         return lines_plain
     if kind == "modifier":
@@ -1169,11 +1164,7 @@ def _line_plan(
                     and (excusing is None or excusing.isdisjoint(claim_lines[index].modifiers))
                 ]
             )
-            if not chosen:
-                return None
-            key = (chosen, False, ())
-            finding = made.get(key)
-            return finding if finding is not None else finding_for(key)
+            return finding_for((chosen, False, ())) if chosen else None
 
         return lines_lacking
     given = kind  # authorization, referral, or None (with an `unless modifier`)
@@ -1194,11 +1185,7 @@ def _line_plan(
                 and (excusing is None or excusing.isdisjoint(claim_lines[index].modifiers))
             ]
         )
-        if not chosen:
-            return None
-        key = (chosen, False, ())
-        finding = made.get(key)
-        return finding if finding is not None else finding_for(key)
+        return finding_for((chosen, False, ())) if chosen else None
 
     return lines_given
 
