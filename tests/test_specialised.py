@@ -10,6 +10,9 @@ random text: the same syntax tree, every span included, or both refuse the text.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,7 @@ from hypothesis import strategies as st
 from lark.exceptions import UnexpectedInput
 
 import massagecodes as mc
+from massagecodes import _resources
 from massagecodes._lang import _ast as ast
 from massagecodes._lang import _parse
 from massagecodes._lang._driver import FastParser, NotHandledError
@@ -90,6 +94,60 @@ def _generated(count: int) -> str:
 def test_the_fast_parser_is_in_use() -> None:
     assert _fast() is _parse._fast_parser()
     assert _by_driver(SAMPLE) is not None
+
+
+def test_the_shipped_tables_are_those_of_the_grammar() -> None:
+    """grammar/rules.tables.json is what lark makes of grammar/rules.lark: written
+    again (``python -m massagecodes._lang._write_tables``) after every grammar edit."""
+    shipped = json.loads((ROOT / "grammar" / _parse.TABLES_FILE).read_text(encoding="utf-8"))
+    grammar = (ROOT / "grammar" / "rules.lark").read_text(encoding="utf-8")
+    assert shipped["grammar_sha256"] == _parse.grammar_digest(grammar), (
+        "grammar/rules.lark changed: run python -m massagecodes._lang._write_tables"
+    )
+    assert _parse.parser_tables() == shipped  # the process runs the shipped tables
+    built = _parse.built_tables()
+    if built["lark"] == shipped["lark"]:  # states are numbered the same in every process
+        assert built == shipped
+    # Another lark release may make other tables: they must parse the same.
+    other = FastParser(built, _parse._TRANSFORMER)
+    for text in [SAMPLE, _generated(50), *(path.read_text(encoding="utf-8") for path in SHIPPED)]:
+        assert _tree(other.parse(text, _parse.MAX_DEPTH)) == _tree(_fast().parse(text, _parse.MAX_DEPTH))
+
+
+def test_tables_of_another_grammar_are_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables that name another grammar text, or that are missing or not JSON, give way
+    to the tables of lark's parser, built at run time."""
+    real = _resources.read_text
+    built = _parse.built_tables()
+    for replacement in ('{"grammar_sha256": "0", "format": 1}', "not json", None):
+
+        def read_text(folder: str, name: str, replacement: str | None = replacement) -> str:
+            if name != _parse.TABLES_FILE:
+                return real(folder, name)
+            if replacement is None:
+                raise mc.ResourceError("missing")
+            return replacement
+
+        monkeypatch.setattr(_resources, "read_text", read_text)
+        _parse.parser_tables.cache_clear()
+        try:
+            assert _parse.parser_tables() == built
+        finally:
+            _parse.parser_tables.cache_clear()
+
+
+def test_a_process_compiles_without_building_lark_s_parser() -> None:
+    """The shipped tables spare a process lark's parser (and its strict-mode checks,
+    about half a second) until a text has a syntax error."""
+    code = (
+        "import massagecodes, massagecodes._lang._parse as p\n"
+        "massagecodes.load_ruleset('cms-therapy')\n"
+        "print(p._parser.cache_info().currsize)\n"
+        "try:\n    massagecodes.compile_rules('97124 -> deny')\n"
+        "except massagecodes.RulesSyntaxError:\n    print(p._parser.cache_info().currsize)\n"
+    )
+    output = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert output.split() == ["0", "1"]
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda path: path.name)

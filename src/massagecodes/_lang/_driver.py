@@ -3,8 +3,10 @@
 lark builds everything used here from ``grammar/rules.lark``: the terminals, the
 LALR(1) parse table (``strict=True``), each parser state's lexer (lark's contextual
 lexer: the terminals that state accepts, in lark's order, with lark's keyword
-substitution) and which children each rule passes to the transformer. This module
-only *drives* them, in one loop. lark's own loop costs about 15 µs a token on the
+substitution) and which children each rule passes to the transformer.
+:func:`extract_tables` reads them out of lark's parser as plain data, which the
+package ships as ``grammar/rules.tables.json`` (so that a process need not build
+lark's parser first). This module only *drives* them, in one loop. lark's own loop costs about 15 µs a token on the
 benchmark machine, for reasons that have nothing to do with the grammar:
 
 * each token passes through four generators (the contextual lexer, the basic lexer,
@@ -131,38 +133,170 @@ def _helper(children: list[Any]) -> list[Any] | None:
     return children or None
 
 
-class FastParser:
-    """Drives one lark parser's tables (see the module docstring). Nothing changes
-    after construction but a cache of compiled per-state expressions: safe to share
-    between threads."""
+TABLES_FORMAT = 1
 
-    def __init__(self, parser: Lark, transformer: object) -> None:
+
+def extract_tables(parser: Lark) -> dict[str, Any]:
+    """Everything the driver needs from a lark parser, as plain JSON-able data: the
+    ignored terminals, each rule's size, child filter and transformer method, the
+    LALR table, each state's lexer (lark's alternation of its terminals, keywords
+    apart) and the terminals' literal texts (for messages and the formatter).
+
+    The package ships this for its grammar (``grammar/rules.tables.json``), so that a
+    process need not build lark's parser (about half a second, most of it lark's
+    strict-mode check of the terminals) before its first compile. Reads lark's
+    internals: raises UnsupportedError if they are not as expected."""
+    try:
+        return _extract(parser)
+    except UnsupportedError:
+        raise
+    except Exception as error:  # any surprise in lark's internals: lark then parses alone
+        raise UnsupportedError(f"{type(error).__name__}: {error}") from error
+
+
+def _extract(parser: Lark) -> dict[str, Any]:
+    # lark's internals (1.x): a release that changes them makes this fail, and lark
+    # then parses alone (the tests insist that the driver is in use).
+    from lark.lexer import PatternStr, UnlessCallback
+    from lark.parsers.lalr_analysis import Shift
+
+    front: Any = parser.parser
+    contextual: Any = front.lexer.lexer
+    table: Any = front.parser.parser.parse_table
+    conf: Any = front.lexer_conf
+    options: Any = parser.options
+    if conf.g_regex_flags or conf.use_bytes or conf.callbacks or conf.re_module is not re:
+        raise UnsupportedError("lexer options")
+    if options.propagate_positions or options.ambiguity != "auto" or front.parser.parser.debug:
+        raise UnsupportedError("parser options")
+    if any(isinstance(key, str) for key in front.parser.parser.callbacks):
+        raise UnsupportedError("token callbacks")
+    terminals = {terminal.name: terminal for terminal in parser.terminals}
+    ignore = sorted(conf.ignore)
+    skip = [terminals[name].pattern.to_regexp() for name in ignore]
+
+    # Rules: name, size, what the child filter keeps, the transformer method's name
+    # and whether it is a ``?rule``.
+    rules: list[list[Any]] = []
+    number: dict[Any, int] = {}
+    kept_terminals: set[str] = set()
+    for rule in parser.rules:
+        steps, trailing = _steps(rule, bool(options.maybe_placeholders))
+        kept_terminals.update(str(rule.expansion[index].name) for index, _, _ in steps)
+        rule_options = rule.options
+        number[rule] = len(rules)
+        rules.append(
+            [
+                str(rule.origin.name),
+                len(rule.expansion),
+                [list(step) for step in steps],
+                trailing,
+                str(rule.alias or rule_options.template_source or rule.origin.name),
+                bool(rule_options.expand1 and not rule.alias),
+            ]
+        )
+
+    # The table, a dict per state: terminal -> shift (a state, >= 0) or reduce
+    # (-1 - rule number); nonterminal -> the state after reducing to it.
+    size = max(table.states) + 1
+    rows: list[dict[str, int]] = [{} for _ in range(size)]
+    for state, actions in table.states.items():
+        row = rows[state]
+        for symbol, (action, argument) in actions.items():
+            row[str(symbol)] = int(argument) if action is Shift else -1 - number[argument]
+
+    # lark numbers its states in an order that changes from one process to the next
+    # (it iterates over sets of strings): number them in the order a walk from the
+    # start state meets them, following symbols in name order, so that the same
+    # grammar always gives the same tables.
+    start = int(table.start_states["start"])
+    order = [start]
+    renumbered = {start: 0}
+    for state in order:
+        for symbol in sorted(rows[state]):
+            target = rows[state][symbol]
+            if target >= 0 and target not in renumbered:
+                renumbered[target] = len(order)
+                order.append(target)
+    if len(order) != size:
+        raise UnsupportedError("states the start state does not lead to")
+    rows = [
+        {symbol: renumbered[action] if action >= 0 else action for symbol, action in sorted(rows[state].items())}
+        for state in order
+    ]
+
+    # Lexers: lark's per-state lexer objects (states with the same terminals share one).
+    state_lexers: dict[int, Any] = dict(contextual.lexers)
+    if set(state_lexers) != set(range(size)):
+        raise UnsupportedError("lexer states")
+    lexers: list[list[Any]] = []
+    index_of: dict[int, int] = {}
+    lexer_of_state: list[int] = []
+    for state in order:
+        lexer = state_lexers[state]
+        if id(lexer) not in index_of:
+            index_of[id(lexer)] = len(lexers)
+            lexers.append(_lexer_data(lexer, frozenset(ignore), PatternStr, UnlessCallback))
+        lexer_of_state.append(index_of[id(lexer)])
+    literals = {name: terminal.pattern.value for name, terminal in terminals.items() if terminal.pattern.type == "str"}
+    return {
+        "format": TABLES_FORMAT,
+        "skip": skip,
+        "ignore": ignore,
+        "terminals": sorted(terminals),
+        "literals": dict(sorted(literals.items())),
+        "dropped": sorted(set(terminals) - kept_terminals),
+        "rules": rules,
+        "rows": rows,
+        "start": 0,
+        "end": renumbered[int(table.end_states["start"])],
+        "lexers": lexers,
+        "state_lexers": lexer_of_state,
+    }
+
+
+def _lexer_data(lexer: Any, ignore: frozenset[str], pattern_str: Any, unless_callback: Any) -> list[Any]:
+    """One state's lexer: its terminals as (name, expression) in lark's order, and
+    lark's keyword substitution (a WORD that spells a keyword of the state becomes
+    that keyword)."""
+    scanner: Any = lexer.scanner  # lark's own: its terminals, in its order, keywords removed
+    alternatives = [
+        [str(terminal.name), terminal.pattern.to_regexp()]
+        for terminal in scanner.terminals
+        if terminal.name not in ignore
+    ]
+    keywords: dict[str, dict[str, str]] = {}
+    callbacks: dict[str, Any] = lexer.callback
+    for name, callback in callbacks.items():
+        if not isinstance(callback, unless_callback):
+            raise UnsupportedError(f"a lexer callback on {name}")
+        words: dict[str, str] = {}
+        unless: Any = callback
+        for word in unless.scanner.terminals:
+            literal: Any = word.pattern
+            if not isinstance(literal, pattern_str) or literal.flags:
+                raise UnsupportedError(f"keyword {word.name}")
+            words.setdefault(literal.value, word.name)
+        keywords[name] = words
+    return [alternatives, keywords]
+
+
+class FastParser:
+    """Drives a parser's tables (see the module docstring and :func:`extract_tables`).
+    Nothing changes after construction but a cache of compiled per-state expressions:
+    safe to share between threads."""
+
+    def __init__(self, tables: dict[str, Any], transformer: object) -> None:
         try:
-            self._build(parser, transformer)
-        except Exception as error:  # any surprise in lark's internals: lark then parses alone
+            self._build(tables, transformer)
+        except UnsupportedError:
+            raise
+        except Exception as error:  # tables not as expected: lark then parses alone
             raise UnsupportedError(f"{type(error).__name__}: {error}") from error
 
-    def _build(self, parser: Lark, transformer: object) -> None:
-        # lark's internals (1.x): a release that changes them makes this fail, and lark
-        # then parses alone (the tests insist that the driver is in use).
-        from lark.lexer import PatternStr, UnlessCallback
-        from lark.parsers.lalr_analysis import Shift
-
-        self._pattern_str: Any = PatternStr
-        self._unless_callback: Any = UnlessCallback
-        front: Any = parser.parser
-        contextual: Any = front.lexer.lexer
-        table: Any = front.parser.parser.parse_table
-        conf: Any = front.lexer_conf
-        options: Any = parser.options
-        if conf.g_regex_flags or conf.use_bytes or conf.callbacks or conf.re_module is not re:
-            raise UnsupportedError("lexer options")
-        if options.propagate_positions or options.ambiguity != "auto" or front.parser.parser.debug:
-            raise UnsupportedError("parser options")
-        if any(isinstance(key, str) for key in front.parser.parser.callbacks):
-            raise UnsupportedError("token callbacks")
-        terminals = {terminal.name: terminal for terminal in parser.terminals}
-        ignore = tuple(sorted(conf.ignore))
+    def _build(self, tables: dict[str, Any], transformer: object) -> None:
+        if tables["format"] != TABLES_FORMAT:
+            raise UnsupportedError("tables of another format")
         # The ignored terminals (whitespace, comments) are skipped before each token,
         # possessively: none of them can start where another terminal starts.
         # Possessive: a plain ``*`` would give back the end of a comment when nothing
@@ -170,25 +304,15 @@ class FastParser:
         # quantifiers over alternations in 3.11.5 (gh-106052): before it, lark alone.
         if sys.version_info < (3, 11, 5):  # pragma: no cover - the tests run on a newer Python
             raise UnsupportedError("possessive quantifiers need Python 3.11.5 or later")
-        self._skip = "(?:" + "|".join(f"(?:{terminals[name].pattern.to_regexp()})" for name in ignore) + ")*+"
+        self._skip = "(?:" + "|".join(f"(?:{pattern})" for pattern in tables["skip"]) + ")*+"
         self._skip_match = re.compile(self._skip).match
-        self._ignore = frozenset(ignore)
 
         # Rules: size, callback (as lark's ParseTreeBuilder makes it: transformer
         # method, child filter, ``?rule`` expansion) and the nonterminal made.
         rules: list[tuple[int, Callback, str]] = []
-        number: dict[Any, int] = {}
-        kept_terminals: set[str] = set()
-        for rule in parser.rules:
-            name = str(rule.origin.name)
-            rule_options = rule.options
-            size = len(rule.expansion)
-            steps, trailing = _steps(rule, bool(options.maybe_placeholders))
-            kept_terminals.update(str(rule.expansion[index].name) for index, _, _ in steps)
-            expand1 = bool(rule_options.expand1 and not rule.alias)
-            method: Callback | None = getattr(
-                transformer, str(rule.alias or rule_options.template_source or name), None
-            )
+        for name, size, raw_steps, trailing, method_name, expand1 in tables["rules"]:
+            steps: tuple[Step, ...] = tuple((int(i), bool(flat), int(nones)) for i, flat, nones in raw_steps)
+            method: Callback | None = getattr(transformer, method_name, None)
             if method is not None and getattr(method, "visit_wrapper", None) is not None:
                 raise UnsupportedError(f"rule {name}: a visit wrapper")
             plain = not trailing and all(not nones for _, _, nones in steps)
@@ -210,29 +334,22 @@ class FastParser:
                 callback = _FIRST if index == 0 else _callback(size, steps, trailing, _FIRST)
             else:
                 callback = _callback(size, steps, trailing, _single_or(method) if expand1 else method)
-            number[rule] = len(rules)
-            rules.append((size, callback, name))
+            rules.append((int(size), callback, str(name)))
         self._rules = tuple(rules)
-        self._dropped = frozenset(set(terminals) - kept_terminals)
+        self._dropped = frozenset(tables["dropped"])
+        self._rows = tuple({str(symbol): int(action) for symbol, action in row.items()} for row in tables["rows"])
+        self._start = int(tables["start"])
+        self._end = int(tables["end"])
+        size = len(self._rows)
 
-        # The table, a dict per state: terminal -> shift (a state, >= 0) or reduce
-        # (-1 - rule number); nonterminal -> the state after reducing to it.
-        size = max(table.states) + 1
-        rows: list[dict[str, int]] = [{} for _ in range(size)]
-        for state, actions in table.states.items():
-            row = rows[state]
-            for symbol, (action, argument) in actions.items():
-                row[str(symbol)] = int(argument) if action is Shift else -1 - number[argument]
-        self._rows = tuple(rows)
-        self._start = int(table.start_states["start"])
-        self._end = int(table.end_states["start"])
-
-        # Lexers: lark's per-state lexer objects, each made into one expression when
-        # a text first needs it (a text uses a few dozen of the hundred or so).
-        lexers: dict[int, Any] = dict(contextual.lexers)
-        if set(lexers) != set(range(size)):
+        # Lexers: each made into one expression when a text first needs it (a text
+        # uses a few dozen of the hundred or so states).
+        self._lexer_data: tuple[tuple[list[list[str]], dict[str, dict[str, str]]], ...] = tuple(
+            (alternatives, keywords) for alternatives, keywords in tables["lexers"]
+        )
+        self._state_lexers: tuple[int, ...] = tuple(int(index) for index in tables["state_lexers"])
+        if len(self._state_lexers) != size:
             raise UnsupportedError("lexer states")
-        self._state_lexers = tuple(lexers[state] for state in range(size))
         self._compiled: dict[int, tuple[Matcher, dict[str, dict[str, str]] | None]] = {}
         self._lock = threading.Lock()
         self._matchers: list[Matcher | None] = [None] * size
@@ -240,33 +357,13 @@ class FastParser:
 
     def _lexer(self, state: int) -> Matcher:
         """The expression for a parser state, and its keyword table, cached."""
-        lexer = self._state_lexers[state]
-        key = id(lexer)
+        key = self._state_lexers[state]
         found = self._compiled.get(key)
         if found is None:
-            scanner: Any = lexer.scanner  # lark's own: its terminals, in its order, keywords removed
-            alternatives = [terminal for terminal in scanner.terminals if terminal.name not in self._ignore]
+            alternatives, keywords = self._lexer_data[key]
             pattern = (
-                self._skip
-                + "(?:"
-                + "|".join(f"(?P<{terminal.name}>{terminal.pattern.to_regexp()})" for terminal in alternatives)
-                + ")"
+                self._skip + "(?:" + "|".join(f"(?P<{name}>{expression})" for name, expression in alternatives) + ")"
             )
-            # lark's keyword substitution: a WORD that spells a keyword of this state
-            # becomes that keyword.
-            keywords: dict[str, dict[str, str]] = {}
-            callbacks: dict[str, Any] = lexer.callback
-            for name, callback in callbacks.items():
-                if not isinstance(callback, self._unless_callback):
-                    raise NotHandledError(f"a lexer callback on {name}")  # pragma: no cover - lark changed
-                words: dict[str, str] = {}
-                unless: Any = callback
-                for word in unless.scanner.terminals:
-                    literal: Any = word.pattern
-                    if not isinstance(literal, self._pattern_str) or literal.flags:
-                        raise NotHandledError(f"keyword {word.name}")  # pragma: no cover - lark changed
-                    words.setdefault(literal.value, word.name)
-                keywords[name] = words
             try:
                 matcher = re.compile(pattern).match
             except re.error as error:  # pragma: no cover - a terminal Python's re cannot compile

@@ -1,8 +1,11 @@
 """Text -> syntax tree: the lark parser, friendly syntax errors, and the tree transformer.
 
-The grammar lives in ``grammar/rules.lark`` (shipped in the wheel). The parser is
-built once per process, LALR with ``strict=True`` (no conflicts, no terminal
-collisions), never from a pickle cache. Nothing from lark leaves this module: a
+The grammar lives in ``grammar/rules.lark`` (shipped in the wheel). lark's parser
+is LALR with ``strict=True`` (no conflicts, no terminal collisions), never from a
+pickle cache. Valid texts are parsed by a faster driver of the same tables
+(``_driver.py``), shipped as JSON beside the grammar (``grammar/rules.tables.json``,
+checked against the grammar's text), so lark's parser is only built, once per
+process, when a text does not parse. Nothing from lark leaves this module: a
 syntax error becomes a :class:`~massagecodes.errors.RulesSyntaxError` listing every
 error found, each with its line, column and a friendly message.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import hashlib
 import json
 import math
 import re
@@ -26,9 +30,9 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from massagecodes import _resources
 from massagecodes._lang import _ast as ast
-from massagecodes._lang._driver import FastParser, NotHandledError, UnsupportedError
+from massagecodes._lang._driver import FastParser, NotHandledError, UnsupportedError, extract_tables
 from massagecodes._text import did_you_mean
-from massagecodes.errors import Diagnostic, RulesSyntaxError
+from massagecodes.errors import Diagnostic, ResourceError, RulesSyntaxError
 
 MAX_SOURCE_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64  # nesting of (), [] and {}
@@ -92,19 +96,61 @@ def _parser() -> lark.Lark:
             propagate_positions=False,
             maybe_placeholders=True,
             postlex=_NewlinesInBrackets(),
-            transformer=_ToAst(),
+            transformer=_TRANSFORMER,
             cache=False,  # never load a pickle from a shared temporary path
         )
+
+
+TABLES_FILE = "rules.tables.json"
+
+
+def grammar_digest(grammar: str) -> str:
+    """The SHA-256 of the grammar's text, which the shipped tables name."""
+    return hashlib.sha256(grammar.encode("utf-8")).hexdigest()
+
+
+def built_tables() -> dict[str, Any]:
+    """The driver's tables, extracted from lark's parser of the grammar (strict mode),
+    with the digest of the grammar they were made from: what
+    ``grammar/rules.tables.json`` holds (``python -m massagecodes._lang._write_tables``
+    writes it)."""
+    tables = extract_tables(_parser())
+    return {
+        "grammar_sha256": grammar_digest(_resources.read_text("grammar", "rules.lark")),
+        "lark": lark.__version__,
+        **tables,
+    }
+
+
+@functools.cache
+def parser_tables() -> dict[str, Any] | None:
+    """The tables the fast driver runs: the shipped ones when they were made from this
+    very grammar text; otherwise (a grammar edited without writing them again) the
+    tables of lark's parser, built now; None when lark's objects are not as the
+    driver expects. The shipped file is JSON, data only."""
+    grammar = _resources.read_text("grammar", "rules.lark")
+    try:
+        shipped = json.loads(_resources.read_text("grammar", TABLES_FILE))
+    except (ResourceError, ValueError):
+        shipped = None
+    if isinstance(shipped, dict) and shipped.get("grammar_sha256") == grammar_digest(grammar):
+        return shipped
+    try:
+        return built_tables()
+    except UnsupportedError:  # pragma: no cover - a lark release that changed its internals
+        return None
 
 
 @functools.cache
 def _fast_parser() -> FastParser | None:
     """The fast driver of the same parser (see ``_driver.py``); None if lark's objects
     are not as it expects, and then lark parses every text."""
-    parser = _parser()
+    tables = parser_tables()
+    if tables is None:  # pragma: no cover - a lark release that changed its internals
+        return None
     try:
-        return FastParser(parser, parser.options.transformer)
-    except UnsupportedError:  # pragma: no cover - a lark release that changed its internals
+        return FastParser(tables, _TRANSFORMER)
+    except UnsupportedError:  # pragma: no cover - tables of another format, or lark changed
         return None
 
 
@@ -144,11 +190,13 @@ def _describe_terminal(name: str) -> str:
 
 @functools.cache
 def _literals() -> dict[str, str]:
-    out: dict[str, str] = {}
-    for terminal in _parser().terminals:
-        if terminal.pattern.type == "str":
-            out[terminal.name] = terminal.pattern.value
-    return out
+    """Terminal name -> its literal text, for the terminals that are literal strings."""
+    tables = parser_tables()
+    if tables is None:  # pragma: no cover - a lark release that changed its internals
+        return {
+            terminal.name: terminal.pattern.value for terminal in _parser().terminals if terminal.pattern.type == "str"
+        }
+    return dict(tables["literals"])
 
 
 def _literal(name: str) -> str | None:
@@ -1051,6 +1099,9 @@ class _ToAst(Transformer[Token, Any]):
         tests = tuple(n for n in nodes if isinstance(n, ast.TestBlock))
         disables = tuple(n for n in nodes if isinstance(n, ast.DisableStmt))
         return ast.Document(header, declarations, rules, tests, disables)
+
+
+_TRANSFORMER = _ToAst()  # no state: lark's parser and the fast driver share it
 
 
 def _bad_string(bad: _BadStringError, source: str, text: str, line_offset: int = 0) -> Diagnostic:
