@@ -285,6 +285,9 @@ class _Compiler:
         # The same, by identity first (hashing a CodeRef and its span is slow); the
         # value keeps the node alive, so its id() is not reused.
         self.resolved_nodes: dict[int, tuple[ast.CodeRef, frozenset[str] | None]] = {}
+        # A name that resolved without a problem resolves the same everywhere (groups
+        # and declared codes are known before the rules): its codes, by its text.
+        self.clean_names: dict[str, frozenset[str]] = {}
         self.min_bound: dict[int, int] = {}  # lines a condition binds at least, by node
         self.negated: list[tuple[int, int]] = []  # slots of each NOT being compiled, innermost last
 
@@ -564,6 +567,12 @@ class _Compiler:
         known = self.resolved_nodes.get(id(ref))
         if known is not None:
             return known[1]
+        names = ref.names
+        if len(names) == 1:
+            clean = self.clean_names.get(names[0].text)
+            if clean is not None:
+                self.resolved_nodes[id(ref)] = (ref, clean)
+                return clean
         # Keyed by place too: each use of an unknown code is reported, each once. The
         # key is what CodeRef and Span compare (names, any of, the span), as plain values.
         span = ref.span
@@ -578,8 +587,11 @@ class _Compiler:
         if key in self.resolved:
             found = self.resolved[key]
         else:
+            before = len(self.diagnostics)
             found = self._codes_of(ref)
             self.resolved[key] = found
+            if found is not None and len(names) == 1 and len(self.diagnostics) == before:
+                self.clean_names[names[0].text] = found
         self.resolved_nodes[id(ref)] = (ref, found)
         return found
 
@@ -650,14 +662,15 @@ class _Compiler:
     def _min_bound(self, node: ast.Condition, scope: _Scope, before: int) -> int:
         """How many lines ``node`` binds at least, whenever it holds: what SAME and
         DIFFERENT can compare (nothing under NOT; the fewest of the OR branches)."""
-        if isinstance(node, ast.Not):
-            return 0
-        if isinstance(node, ast.Paren):
-            return self.min_bound[id(node.item)]
-        if isinstance(node, ast.Or):
-            return min(self.min_bound[id(item)] for item in node.items)
-        if isinstance(node, ast.And):
+        # type() rather than isinstance(): the syntax tree's classes have no subclasses.
+        if type(node) is ast.And:
             return sum(self.min_bound[id(item)] for item in node.items)
+        if type(node) is ast.Or:
+            return min(self.min_bound[id(item)] for item in node.items)
+        if type(node) is ast.Paren:
+            return self.min_bound[id(node.item)]
+        if type(node) is ast.Not:
+            return 0
         return len(scope.terms) - before  # a code term, or a line predicate that binds its line
 
     def _condition(
@@ -1123,7 +1136,8 @@ def _triggers(node: ast.Condition, compiler: _Compiler) -> frozenset[str] | None
 
     Used to index rules: a claim is only checked against rules it can trigger.
     """
-    if isinstance(node, ast.CodeTerm | ast.BilledByOther):
+    # type() rather than isinstance(): the syntax tree's classes have no subclasses.
+    if type(node) is ast.CodeTerm or type(node) is ast.BilledByOther:
         return compiler.codes_of(node.ref)
     if isinstance(node, ast.MeasureCond) and node.of is not None:
         return compiler.codes_of(node.of)

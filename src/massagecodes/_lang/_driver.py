@@ -95,6 +95,27 @@ def _callback(size: int, steps: tuple[Step, ...], trailing: int, method: Callbac
             (only,) = indexes
             return lambda children: method([children[only]])
         return lambda children: method([children[index] for index in indexes])
+    if not trailing and len(steps) == 2 and not steps[0][2] and not steps[1][2]:
+        (first, first_flat, _), (second, second_flat, _) = steps
+        if first_flat and not second_flat:  # a helper's list, then one more child
+
+            def extended(children: list[Any]) -> Any:
+                part = children[first]
+                if part:  # as lark does: take the list over (it has no other owner), no copy
+                    part.append(children[second])
+                    return method(part)
+                return method([children[second]])
+
+            return extended
+        if second_flat and not first_flat:  # one child, then a helper's list
+
+            def prefixed(children: list[Any]) -> Any:
+                part = children[second]
+                if part:
+                    return method([children[first], *part])
+                return method([children[first]])
+
+            return prefixed
     tail = [None] * trailing
 
     def filtered(children: list[Any]) -> Any:
@@ -133,7 +154,7 @@ def _helper(children: list[Any]) -> list[Any] | None:
     return children or None
 
 
-TABLES_FORMAT = 1
+TABLES_FORMAT = 2
 
 
 def extract_tables(parser: Lark) -> dict[str, Any]:
@@ -188,7 +209,7 @@ def _extract(parser: Lark) -> dict[str, Any]:
         rules.append(
             [
                 str(rule.origin.name),
-                len(rule.expansion),
+                [str(symbol.name) for symbol in rule.expansion],
                 [list(step) for step in steps],
                 trailing,
                 str(rule.alias or rule_options.template_source or rule.origin.name),
@@ -307,11 +328,38 @@ class FastParser:
         self._skip = "(?:" + "|".join(f"(?:{pattern})" for pattern in tables["skip"]) + ")*+"
         self._skip_match = re.compile(self._skip).match
 
+        # Helper rules whose value is always None (``_NL+``: they keep nothing): a
+        # parent that flattens one of them gains nothing from it, so that step goes.
+        raw_rules = tables["rules"]
+        helpers: dict[str, list[Any]] = {}
+        for raw in raw_rules:
+            if raw[0].startswith("_"):
+                helpers.setdefault(raw[0], []).append(raw)
+        empty: set[str] = set()
+        growing = True
+        while growing:  # a helper is empty when each of its rules only flattens empty helpers (or itself)
+            growing = False
+            for name, alternatives in helpers.items():
+                if name not in empty and all(
+                    not trailing
+                    and all(flat and not nones and symbols[i] in (empty | {name}) for i, flat, nones in raw_steps)
+                    for _, symbols, raw_steps, trailing, _, _ in alternatives
+                ):
+                    empty.add(name)
+                    growing = True
+
         # Rules: size, callback (as lark's ParseTreeBuilder makes it: transformer
         # method, child filter, ``?rule`` expansion) and the nonterminal made.
         rules: list[tuple[int, Callback, str]] = []
-        for name, size, raw_steps, trailing, method_name, expand1 in tables["rules"]:
-            steps: tuple[Step, ...] = tuple((int(i), bool(flat), int(nones)) for i, flat, nones in raw_steps)
+        for name, symbols, raw_steps, trailing, method_name, expand1 in raw_rules:
+            size = len(symbols)
+            steps: tuple[Step, ...] = tuple(
+                (int(i), bool(flat), int(nones))
+                for i, flat, nones in raw_steps
+                if not (flat and not nones and symbols[i] in empty and name not in empty)
+            )
+            if name in empty:
+                steps = ()  # it keeps nothing
             method: Callback | None = getattr(transformer, method_name, None)
             if method is not None and getattr(method, "visit_wrapper", None) is not None:
                 raise UnsupportedError(f"rule {name}: a visit wrapper")

@@ -627,6 +627,14 @@ def _positioned(child: Any, backwards: bool) -> ast.Span | Token | None:
 def _span(children: list[Any]) -> ast.Span:
     """The span from the first to the last positioned child (tokens and nodes carry
     their positions, so the parser needs no position tracking of its own)."""
+    if children:
+        # The common case first: a rule that starts and ends with a token (a keyword).
+        head: Any = children[0]
+        tail: Any = children[-1]
+        if type(head) is Token and type(tail) is Token:
+            line, column, end_line, end_column = head.line, head.column, tail.end_line, tail.end_column
+            if line and column and end_line and end_column:  # always, for the tokens of a text
+                return _Span(line, column, end_line, end_column)
     first = children[0] if children else None
     if len(children) == 1 and not isinstance(first, Token | tuple | list) and first is not None:
         found = getattr(first, "span", None)

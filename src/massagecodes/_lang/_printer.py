@@ -52,6 +52,8 @@ def condition_text(node: ast.Condition, memo: dict[int, str] | None = None) -> s
 def _condition_text(node: ast.Condition, memo: dict[int, str]) -> str:
     if isinstance(node, ast.CodeTerm):
         return ref_text(node.ref)
+    if type(node) is ast.And:  # the most common after code terms (no subclasses: type() will do)
+        return _and_text(node, memo)
     if isinstance(node, ast.BilledByOther):
         who = " by another provider" if node.other else ""
         return f"{ref_text(node.ref)} billed{who} on the same day"
@@ -87,6 +89,10 @@ def _condition_text(node: ast.Condition, memo: dict[int, str]) -> str:
         return f"({condition_text(node.item, memo)})"
     if isinstance(node, ast.Or):
         return " OR ".join(condition_text(item, memo) for item in node.items)
+    return _and_text(node, memo)
+
+
+def _and_text(node: ast.And, memo: dict[int, str]) -> str:
     relations = " ".join(relation_text(r) for r in node.relations)
     joined = " AND ".join(condition_text(item, memo) for item in node.items)
     return f"{joined} {relations}" if relations else joined
