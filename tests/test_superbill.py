@@ -7,6 +7,7 @@ import html.parser
 import io
 import json
 import sys
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -226,6 +227,18 @@ def test_characters_outside_latin1_need_a_font() -> None:
     # Latin-1 itself needs no font.
     pages, text = pdf_text(render_pdf(CLAIM, practice_with(name="Café Thérapie"), client=Client(name="Zoë Muñoz")))
     assert (pages, "Café Thérapie" in text, "Zoë Muñoz" in text) == (1, True, True)
+
+
+def test_decomposed_accents_are_composed_first() -> None:
+    """ "e" followed by a combining acute accent (as macOS often stores names) is the
+    Latin-1 "é": printed composed, not refused."""
+    name = unicodedata.normalize("NFD", "José Müller")
+    assert len(name) == len("José Müller") + 2
+    pages, text = pdf_text(render_pdf(CLAIM, practice_with(name="Café Thérapie"), client=Client(name=name)))
+    assert (pages, "José Müller" in text) == (1, True)
+    # A mark with no composed form is still refused, as before.
+    with pytest.raises(mc.InputError, match=r"client\.name: contains a character"):
+        render_pdf(CLAIM, PRACTICE, client=Client(name="Jose\u0327\u0301"))
 
 
 def test_a_truetype_font_shows_unicode(unicode_font: Path) -> None:

@@ -24,6 +24,7 @@ import html
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -827,7 +828,16 @@ def _fpdf_class() -> type[FPDF]:
         from fpdf import FPDF
     except ImportError:
         raise ExtraMissingError("PDF superbills need the pdf extra: pip install 'massagecodes[pdf]'") from None
-    return FPDF
+
+    class _ComposedFPDF(FPDF):
+        """Every text in its composed form (NFC) before fpdf2 encodes it: an "é" typed
+        as "e" and a combining accent (as macOS often stores names) is the one
+        character the built-in fonts and most TrueType fonts have."""
+
+        def normalize_text(self, text: str) -> str:
+            return super().normalize_text(unicodedata.normalize("NFC", text))
+
+    return _ComposedFPDF
 
 
 def _texts(bill: _Bill) -> list[tuple[str, str, bool]]:
@@ -864,7 +874,8 @@ def _unprintable(bill: _Bill, printable: Any, why: str) -> None:
     """InputError naming each text with a character that ``printable(char)`` refuses."""
     problems = []
     for where, text, sensitive in _texts(bill):
-        bad = next((char for char in text if not printable(char)), None)
+        # As the writer prints it: composed (see _fpdf_class).
+        bad = next((char for char in unicodedata.normalize("NFC", text) if not printable(char)), None)
         if bad is None:
             continue
         shown = "a character" if sensitive else f"{bad!r} (U+{ord(bad):04X})"
