@@ -6,8 +6,8 @@ faster. Extract the other version's sources first, for example the last commit::
     mkdir -p /tmp/before && git archive HEAD src grammar rulesets pyproject.toml | tar -x -C /tmp/before
     python -m benchmarks.compare_compile /tmp/before/src src --rounds 5
 
-Each round runs one fresh interpreter per version (``load_rules``: the parser is
-built first, as for a command-line run), then compiles the text again in that
+Each round runs one fresh interpreter per version (``load_rules``: the parser's
+tables are loaded first, as for a command-line run), then compiles the text again in that
 process (``compile_rules``, best of ``--warm``). It prints every round, then the
 median, the best and the worst of each figure, wall-clock and CPU seconds.
 """

@@ -28,6 +28,12 @@ import json, sys
 from pathlib import Path
 import massagecodes
 from massagecodes import _resources, units
+from massagecodes._lang import _parse as parse_module
+def syntax_error_code():
+    try:
+        massagecodes.compile_rules("97124 -> deny")
+    except massagecodes.RulesSyntaxError as error:
+        return error.diagnostics[0].code
 grammar = _resources.data_dir("grammar")
 rulesets = _resources.data_dir("rulesets")
 print(json.dumps({
@@ -40,6 +46,9 @@ print(json.dumps({
     "typed": (Path(massagecodes.__file__).parent / "py.typed").is_file(),
     "units": dict(units.allocate({"97112": 24, "97110": 23}).units),
     "rules": massagecodes.compile_rules("97124 AND 97140 SAME region -> DENY unless modifier 59").rule_ids,
+    "lark_parser_built": parse_module._parser.cache_info().currsize,
+    "syntax_error": syntax_error_code(),
+    "lark_parser_built_after_error": parse_module._parser.cache_info().currsize,
     "shipped": {
         info.name: all(o.passed for o in massagecodes.load_ruleset(info.name).run_tests())
         for info in massagecodes.available_rulesets()
@@ -91,7 +100,10 @@ def test_wheel_ships_grammar_and_rulesets(tmp_path: Path) -> None:
     assert report["readme"] == "# grammar"
     assert report["typed"] is True
     assert report["units"] == {"97112": 2, "97110": 1}
-    assert report["rules"] == ["rule-1"]  # the grammar loads from the wheel, in strict mode
+    assert report["rules"] == ["rule-1"]  # the grammar's tables load from the wheel
+    assert report["lark_parser_built"] == 0  # the shipped tables match the shipped grammar
+    assert report["syntax_error"].startswith("MC1")  # lark's parser, built in strict mode from the wheel
+    assert report["lark_parser_built_after_error"] == 1
     assert report["shipped"] == dict.fromkeys(
         ["auto-pip-florida", "cms-therapy", "commercial", "no-fault-new-york", "workers-comp-washington"], True
     )
