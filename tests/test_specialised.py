@@ -168,6 +168,8 @@ def test_shipped_rulesets_parse_the_same(path: Path) -> None:
         "97124 -> WARN\r\n97140 -> WARN\r\n",
         "\t97124 AND (\n  97140\n  OR 97010\n) SAME region -> DENY 97140\n",
         "rule AND\n  97124 -> WARN\nend\n",  # a keyword where a name is expected is a name
+        "97124 SAME region -> DENY\n",  # one chain item with a relation: an And of one item
+        "(97124 OR 97140) AND NOT 97010 SAME side -> WARN\n",
         'test "t"\n  claim {"a": [1, 2.5, -3, true, false, null, {"b": "c\\"d"}]}\n  expect no findings\nend\n',
         "\ufeff97124 -> WARN",  # parse() drops a byte-order mark first; both parsers refuse it
     ],

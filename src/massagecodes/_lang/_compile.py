@@ -654,6 +654,20 @@ class _Compiler:
     def condition(
         self, node: ast.Condition, scope: _Scope, *, positive: bool = True, in_unless: bool = False
     ) -> p.Predicate:
+        if type(node) is ast.CodeTerm:  # the commonest node, inline (no subclasses: type() will do)
+            text = self.texts.get(id(node))
+            if text is None:
+                text = self.texts[id(node)] = node.ref.text  # what condition_text gives a code term
+            codes = self.codes_of(node.ref) or frozenset()
+            # Two terms for the same codes match a pair of lines once, not in both orders
+            # (under NOT, only terms of the same negated part count).
+            own = self.negated[-1] if self.negated else None
+            earlier = None
+            for slot, term, _ in scope.terms[own[0] if own else 0 :]:
+                if term == codes:
+                    earlier = slot
+            self.min_bound[id(node)] = 1  # it binds its line
+            return p.CodeTermPred(scope.add(codes, positive), codes, text, earlier, own=own)
         before = len(scope.terms)
         predicate = self._condition(node, scope, positive=positive, in_unless=in_unless)
         self.min_bound[id(node)] = self._min_bound(node, scope, before)
@@ -676,14 +690,15 @@ class _Compiler:
     def _condition(
         self, node: ast.Condition, scope: _Scope, *, positive: bool = True, in_unless: bool = False
     ) -> p.Predicate:
-        text = condition_text(node, self.texts)
-        if isinstance(node, ast.CodeTerm):
-            codes = self.codes_of(node.ref) or frozenset()
-            # Two terms for the same codes match a pair of lines once, not in both orders
-            # (under NOT, only terms of the same negated part count).
-            own = self.negated[-1] if self.negated else None
-            earlier = [slot for slot, term, _ in scope.terms[own[0] if own else 0 :] if term == codes]
-            return p.CodeTermPred(scope.add(codes, positive), codes, text, earlier[-1] if earlier else None, own=own)
+        text = condition_text(node, self.texts)  # (code terms are compiled by condition())
+        if isinstance(node, ast.And):
+            return self._and(node, scope, text, positive=positive, in_unless=in_unless)
+        if isinstance(node, ast.ModifierCond):
+            modifiers = self.modifier_words(node.modifiers)
+            selector = self.selector(
+                node.target, scope, default="target" if in_unless else "any", positive=positive and not in_unless
+            )
+            return p.ModifierPred(modifiers, selector, text)
         if isinstance(node, ast.Paren):
             return self.condition(node.item, scope, positive=positive, in_unless=in_unless)
         if isinstance(node, ast.Not):
@@ -698,42 +713,10 @@ class _Compiler:
             return p.any_of(
                 *(self.condition(item, scope, positive=positive, in_unless=in_unless) for item in node.items), text=text
             )
-        if isinstance(node, ast.And):
-            before = len(scope.terms)
-            items = [self.condition(item, scope, positive=positive, in_unless=in_unless) for item in node.items]
-            slots = tuple(range(before, len(scope.terms)))
-            relations = []
-            bound = sum(self.min_bound[id(item)] for item in node.items)
-            for relation in node.relations:
-                name = f"{'SAME' if relation.same else 'DIFFERENT'} {relation.aspect}"
-                if len(slots) < 2:
-                    self.error("MC211", f"{name} compares the lines of two or more codes joined by AND", relation.span)
-                elif bound < 2:
-                    self.error(
-                        "MC211",
-                        f"{name} would never hold: codes under NOT, or in only some branches of an OR,"
-                        " bind no line to compare",
-                        relation.span,
-                    )
-                relations.append(
-                    p.Relation(
-                        relation.same,
-                        relation.aspect,
-                        slots,
-                        f"{'SAME' if relation.same else 'DIFFERENT'} {relation.aspect}",
-                    )
-                )
-            return p.all_of(*p.cheap_first(items), relations=relations, text=text)
         if isinstance(node, ast.BilledByOther):
             return p.BilledByOtherPred(
                 self.code_selector(node.ref, scope, positive=positive and not in_unless), text, node.other
             )
-        if isinstance(node, ast.ModifierCond):
-            modifiers = self.modifier_words(node.modifiers)
-            selector = self.selector(
-                node.target, scope, default="target" if in_unless else "any", positive=positive and not in_unless
-            )
-            return p.ModifierPred(modifiers, selector, text)
         if isinstance(node, ast.FieldCond):
             return self.field(node, text)
         if isinstance(node, ast.DiagnosisCond):
@@ -755,6 +738,34 @@ class _Compiler:
         assert isinstance(node, ast.VisitsCond)
         what = "months" if node.scope == "months" else "visits"
         return p.VisitsPred(self.op(node.comparison), self.number(node.comparison, what), text, node.scope)
+
+    def _and(self, node: ast.And, scope: _Scope, text: str, *, positive: bool, in_unless: bool) -> p.Predicate:
+        """An AND chain: its items, and SAME/DIFFERENT relations over the lines they bind."""
+        before = len(scope.terms)
+        items = [self.condition(item, scope, positive=positive, in_unless=in_unless) for item in node.items]
+        slots = tuple(range(before, len(scope.terms)))
+        relations = []
+        bound = sum(self.min_bound[id(item)] for item in node.items)
+        for relation in node.relations:
+            name = f"{'SAME' if relation.same else 'DIFFERENT'} {relation.aspect}"
+            if len(slots) < 2:
+                self.error("MC211", f"{name} compares the lines of two or more codes joined by AND", relation.span)
+            elif bound < 2:
+                self.error(
+                    "MC211",
+                    f"{name} would never hold: codes under NOT, or in only some branches of an OR,"
+                    " bind no line to compare",
+                    relation.span,
+                )
+            relations.append(
+                p.Relation(
+                    relation.same,
+                    relation.aspect,
+                    slots,
+                    f"{'SAME' if relation.same else 'DIFFERENT'} {relation.aspect}",
+                )
+            )
+        return p.all_of(*p.cheap_first(items), relations=relations, text=text)
 
     @staticmethod
     def op(comparison: ast.Comparison) -> str:
@@ -951,6 +962,7 @@ class _Compiler:
         if len(self.diagnostics) > before:
             return None
         default_severity = "warning" if action.kind == "WARN" else "error"
+        triggers, requires = _index_codes(rule.condition, self)
         return CompiledRule(
             id=rule_id,
             order=order,
@@ -969,8 +981,8 @@ class _Compiler:
             severity=attributes.get("severity", default_severity),
             effective=attributes.get("effective"),
             slots=len(scope.terms),
-            triggers=_triggers(rule.condition, self),
-            requires=_requires(rule.condition, self),
+            triggers=triggers,
+            requires=requires,
             text=rule_line(rule, self.texts),
             source=self.source,
             line=rule.span.line,
@@ -1120,15 +1132,20 @@ class _Compiler:
                     )
 
 
-def _requires(node: ast.Condition, compiler: _Compiler) -> tuple[frozenset[str], ...]:
-    """Every code set of which the claim must have a code for the condition to hold."""
-    if isinstance(node, ast.And):
-        found: list[frozenset[str]] = []
-        for item in node.items:
-            found.extend(_requires(item, compiler))
-        return tuple(dict.fromkeys(found))
-    single = _triggers(node, compiler)
-    return (single,) if single is not None else ()
+def _index_codes(node: ast.Condition, compiler: _Compiler) -> tuple[frozenset[str] | None, tuple[frozenset[str], ...]]:
+    """What the code index needs of a rule's condition: its triggers (see _triggers),
+    and every code set of which the claim must have a code for it to hold."""
+    if type(node) is not ast.And:  # no subclasses: type() will do
+        single = _triggers(node, compiler)
+        return single, ((single,) if single is not None else ())
+    options: list[frozenset[str]] = []  # each item's triggers
+    required: list[frozenset[str]] = []
+    for item in node.items:
+        found, item_requires = _index_codes(item, compiler)
+        if found is not None:
+            options.append(found)
+        required.extend(item_requires)
+    return (min(options, key=len) if options else None), tuple(dict.fromkeys(required))
 
 
 def _triggers(node: ast.Condition, compiler: _Compiler) -> frozenset[str] | None:

@@ -380,6 +380,8 @@ class FastParser:
                     raise UnsupportedError(f"rule {name} has no transformer method")
                 index = steps[0][0]
                 callback = _FIRST if index == 0 else _callback(size, steps, trailing, _FIRST)
+            elif size == 1 and not trailing and steps == ((0, False, 0),) and getattr(method, "passthrough", False):
+                callback = _FIRST  # the method would return its only child
             else:
                 callback = _callback(size, steps, trailing, _single_or(method) if expand1 else method)
             rules.append((int(size), callback, str(name)))

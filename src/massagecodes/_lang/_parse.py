@@ -19,7 +19,7 @@ import json
 import math
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -728,6 +728,13 @@ def _nodes(children: list[Any]) -> list[Any]:
 _HEADER_KEYS = ("ruleset", "version", "language", "title", "effective", "source", "extends", "units")
 
 
+def _passthrough(method: Callable[[Any, list[Any]], Any]) -> Callable[[Any, list[Any]], Any]:
+    """Marks a transformer method that returns its only child when it has one: the
+    fast driver then reduces a one-child rule to that child without the call."""
+    method.passthrough = True  # type: ignore[attr-defined]
+    return method
+
+
 class _ToAst(Transformer[Token, Any]):
     """One method per grammar rule; each returns an AST node (or a small tuple)."""
 
@@ -873,27 +880,39 @@ class _ToAst(Transformer[Token, Any]):
         return ast.Requirement("modifier", modifiers=c[1], target=target, span=_span(c))
 
     # ---- conditions
+    # condition and chain_item return their one child when they have only one (the
+    # common case: no OR, no relation), so the fast driver reduces them without
+    # calling them (see _passthrough). and_cond cannot: its one child may be a
+    # chain item with relations, (condition, relations), which makes an And.
+
+    @_passthrough
     def condition(self, c: list[Any]) -> ast.Condition:
-        if len(c) == 1 and c[0] is not None and not isinstance(c[0], Token):
-            return c[0]  # type: ignore[no-any-return]  # the common case: no OR
+        if len(c) == 1:
+            return c[0]  # type: ignore[no-any-return]
         items = tuple(_nodes(c))
         return items[0] if len(items) == 1 else ast.Or(items, _span(c))
 
     def and_cond(self, c: list[Any]) -> ast.Condition:
-        if len(c) == 1 and isinstance(c[0], tuple) and not c[0][1]:
-            return c[0][0]  # type: ignore[no-any-return]  # the common case: one item, no relation
+        if len(c) == 1:
+            item = c[0]
+            if not isinstance(item, tuple):  # one item, no relation
+                return item  # type: ignore[no-any-return]
+            return ast.And((item[0],), item[1], _span(c))
         items: list[ast.Condition] = []
         relations: list[ast.Relation] = []
-        for item, item_relations in _nodes(c):
-            items.append(item)
-            relations.extend(item_relations)
-        if len(items) == 1 and not relations:
-            return items[0]
+        for item in _nodes(c):
+            if isinstance(item, tuple):
+                items.append(item[0])
+                relations.extend(item[1])
+            else:
+                items.append(item)
         return ast.And(tuple(items), tuple(relations), _span(c))
 
-    def chain_item(self, c: list[Any]) -> tuple[ast.Condition, tuple[ast.Relation, ...]]:
-        if len(c) == 1 and c[0] is not None and not isinstance(c[0], Token):
-            return c[0], ()  # the common case: no relation
+    @_passthrough
+    def chain_item(self, c: list[Any]) -> ast.Condition | tuple[ast.Condition, tuple[ast.Relation, ...]]:
+        """One item of an AND chain: the condition alone, or (condition, relations)."""
+        if len(c) == 1:
+            return c[0]  # type: ignore[no-any-return]
         nodes = _nodes(c)
         return nodes[0], tuple(nodes[1:])
 
