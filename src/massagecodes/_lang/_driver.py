@@ -46,6 +46,10 @@ from lark import Lark, Token
 
 Callback = Callable[[list[Any]], Any]
 Matcher = Callable[[str, int], "re.Match[str] | None"]
+Lexer = tuple[Matcher, dict[str, dict[str, str]] | None]  # a state's expression and keyword table
+
+# How the loop treats a kind of token (see FastParser._special); other kinds: None.
+_NEWLINE, _OPENER, _CLOSER, _DROPPED = 1, 2, 3, 4
 
 # Reductions that need no call: the value is the first child's (a ``?rule`` with one
 # child, a helper rule that only extends itself), or nothing (a helper rule that
@@ -387,6 +391,8 @@ class FastParser:
             rules.append((int(size), callback, str(name)))
         self._rules = tuple(rules)
         self._dropped = frozenset(tables["dropped"])
+        if "_NL" not in self._dropped:  # the loop builds no newline token
+            raise UnsupportedError("a rule keeps newline tokens")
         self._rows = tuple({str(symbol): int(action) for symbol, action in row.items()} for row in tables["rows"])
         self._start = int(tables["start"])
         self._end = int(tables["end"])
@@ -400,13 +406,22 @@ class FastParser:
         self._state_lexers: tuple[int, ...] = tuple(int(index) for index in tables["state_lexers"])
         if len(self._state_lexers) != size:
             raise UnsupportedError("lexer states")
-        self._compiled: dict[int, tuple[Matcher, dict[str, dict[str, str]] | None]] = {}
+        self._compiled: dict[int, Lexer] = {}
         self._lock = threading.Lock()
-        self._matchers: list[Matcher | None] = [None] * size
-        self._keywords: list[dict[str, dict[str, str]] | None] = [None] * size
+        self._lexers: list[Lexer | None] = [None] * size
+        # The loop reads a reduction's rule at the action itself (-1 - rule number):
+        # the rules in reverse order, indexed from the end.
+        self._rules_by_action = tuple(reversed(self._rules))
+        # The kinds of token the loop treats apart: a newline, an opening or a closing
+        # bracket, and a token no rule keeps.
+        special: dict[str, int] = dict.fromkeys(self._dropped, _DROPPED)
+        special.update(dict.fromkeys(_OPENERS, _OPENER))
+        special.update(dict.fromkeys(_CLOSERS, _CLOSER))
+        special["_NL"] = _NEWLINE
+        self._special = special
 
-    def _lexer(self, state: int) -> Matcher:
-        """The expression for a parser state, and its keyword table, cached."""
+    def _lexer(self, state: int) -> Lexer:
+        """The expression for a parser state and its keyword table, cached."""
         key = self._state_lexers[state]
         found = self._compiled.get(key)
         if found is None:
@@ -420,25 +435,20 @@ class FastParser:
                 raise NotHandledError(f"state {state}: {error}") from None
             with self._lock:
                 found = self._compiled.setdefault(key, (matcher, keywords or None))
-        # The keyword table first: parse() reads _matchers[state] and then trusts that
-        # _keywords[state] is set.
-        self._keywords[state] = found[1]
-        self._matchers[state] = found[0]
-        return found[0]
+        self._lexers[state] = found
+        return found
 
     def parse(self, text: str, max_depth: int) -> Any:
         """The transformer's result for ``text``; NotHandledError when lark must parse it."""
         rows = self._rows
-        rules = self._rules
-        matchers = self._matchers
-        keywords = self._keywords
-        dropped = self._dropped
+        rules = self._rules_by_action
+        lexers = self._lexers
+        special = self._special.get
         first = _FIRST
         nothing = _NOTHING
         new_token = str.__new__
-        openers = _OPENERS
-        brackets = _BRACKETS
-        states = [self._start]
+        state = self._start
+        states = [state]
         values: list[Any] = []
         push_state = states.append
         push_value = values.append
@@ -446,101 +456,100 @@ class FastParser:
         line = 1
         line_start = 0
         depth = 0
-        last_kind = ""
-        last_end = 0
+        kind = ""  # the last token's, after the loop
+        end = 0
         token: Token | None
         while True:
-            state = states[-1]
-            match = matchers[state] or self._lexer(state)
+            match, words = lexers[state] or self._lexer(state)
             found = match(text, pos)
             if found is None:
                 break
-            kind: str = found.lastgroup  # type: ignore[assignment]
+            kind = found.lastgroup  # type: ignore[assignment]
             value = found[kind]
             start = found.start(kind)
             end = start + len(value)
-            words = keywords[state]
             if words is not None:
                 spelled = words.get(kind)
                 if spelled is not None:
                     kind = spelled.get(value, kind)
-            if kind == "_NL":
+            treat = special(kind)
+            if treat is None:
+                token = new_token(Token, value)
+                token.type = kind
+                token.value = value
+                token.start_pos = start
+                token.line = line
+                token.column = start - line_start + 1
+                token.end_line = line
+                token.end_column = end - line_start + 1
+                token.end_pos = end
+            elif treat == _NEWLINE:
                 newline = start + value.rindex("\n") + 1
-                if depth:  # the post-lexer drops newlines inside brackets
-                    line += value.count("\n")
-                    line_start = newline
-                    pos = end
-                    continue
-                if kind in dropped:
-                    token = None
-                else:  # pragma: no cover - the grammar keeps no newline token
-                    token = Token(kind, value, start, line, start - line_start + 1)
-                    token.end_line = line + value.count("\n")
-                    token.end_column = end - newline + 1
-                    token.end_pos = end
                 line += value.count("\n")
                 line_start = newline
+                pos = end
+                if depth:  # the post-lexer drops newlines inside brackets
+                    continue
+                token = None  # no rule keeps a newline
+            elif treat == _DROPPED:  # pragma: no cover - every other terminal is kept
+                token = None
             else:
-                if kind in brackets:
-                    if kind in openers:
-                        depth += 1
-                        if depth > max_depth:
-                            raise NotHandledError("too deep")
-                    else:
-                        depth = max(0, depth - 1)
-                if kind in dropped:  # pragma: no cover - every other terminal is kept
-                    token = None
-                else:
-                    token = new_token(Token, value)
-                    token.type = kind
-                    token.value = value
-                    token.start_pos = start
-                    token.line = line
-                    token.column = start - line_start + 1
-                    token.end_line = line
-                    token.end_column = end - line_start + 1
-                    token.end_pos = end
+                if treat == _OPENER:
+                    depth += 1
+                    if depth > max_depth:
+                        raise NotHandledError("too deep")
+                elif depth:
+                    depth -= 1
+                token = new_token(Token, value)
+                token.type = kind
+                token.value = value
+                token.start_pos = start
+                token.line = line
+                token.column = start - line_start + 1
+                token.end_line = line
+                token.end_column = end - line_start + 1
+                token.end_pos = end
             pos = end
-            last_kind = kind
-            last_end = end
             # The LALR step: reduce while the table says so, then shift.
-            row = rows[state]
             try:
-                action = row[kind]
+                action = rows[state][kind]
                 while action < 0:
-                    count, callback, made = rules[-1 - action]
+                    count, callback, made = rules[action]
                     if count == 1:  # in place
-                        goto = rows[states[-2]][made]
-                        states[-1] = goto
+                        state = states[-1] = rows[states[-2]][made]
                         if callback is not first:
                             values[-1] = None if callback is nothing else callback([values[-1]])
                     elif count:
                         children = values[-count:]
                         del states[-count:]
                         del values[-count:]
-                        goto = rows[states[-1]][made]
-                        push_state(goto)
+                        state = rows[states[-1]][made]
+                        push_state(state)
                         push_value(
                             children[0] if callback is first else None if callback is nothing else callback(children)
                         )
                     else:
-                        goto = rows[states[-1]][made]
-                        push_state(goto)
+                        state = rows[states[-1]][made]
+                        push_state(state)
                         push_value(None if callback is nothing else callback([]))
-                    action = rows[goto][kind]
+                    action = rows[state][kind]
             except KeyError:
                 raise NotHandledError("unexpected token") from None
-            push_state(action)
+            state = action
+            push_state(state)
             push_value(token)
         skipped = self._skip_match(text, pos)
         if skipped is None or skipped.end() != len(text):
             raise NotHandledError("unexpected character")
         if line != text.count("\n") + 1:  # pragma: no cover - only newline tokens span lines
             raise NotHandledError("a newline outside a newline token: positions would be off")
-        if last_kind != "_NL":  # the post-lexer ends the text with a newline
-            if last_kind:
-                column = last_end - line_start + 1
-                final = Token("_NL", "\n", last_end, line, column, line, column, last_end)
+        if depth:  # a text that ends inside brackets
+            raise NotHandledError("unclosed bracket")
+        rules = self._rules
+        if kind != "_NL":  # the post-lexer ends the text with a newline
+            if kind:
+                column = end - line_start + 1
+                final = Token("_NL", "\n", end, line, column, line, column, end)
             else:
                 final = Token("_NL", "\n", 0, 1, 1, 1, 1, 0)
             step = rows[states[-1]].get("_NL")
@@ -549,7 +558,7 @@ class FastParser:
             if step is None:
                 raise NotHandledError("unexpected end")
             push_state(step)
-            push_value(None if "_NL" in dropped else final)
+            push_value(None if "_NL" in self._dropped else final)
         step = rows[states[-1]].get("$END")
         while step is not None and step < 0:
             self._reduce(states, values, rules, rows, step, None)
