@@ -205,6 +205,40 @@ def test_syntax_errors_are_lark_s(text: str, monkeypatch: pytest.MonkeyPatch) ->
     assert fast.value.diagnostics == slow.value.diagnostics
 
 
+def _with_typos(text: str) -> str:
+    """``text`` with a syntax error in three of its rules (and so in three items)."""
+    lines = text.split("\n")
+    arrows = [index for index, line in enumerate(lines) if " -> DENY" in line]
+    for index in (arrows[1], arrows[len(arrows) // 2], arrows[-1]):
+        lines[index] = lines[index].replace(" -> DENY", " -> deny", 1)
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        _with_typos(_generated(120)),
+        _with_typos(_generated(60)) + "\n97124 AND (" + "(" * 70 + "97140" + ")" * 70 + ") -> WARN\n",
+        "97124 AND (" + "(" * 70 + "97140" + ")" * 70 + ") -> WARN\n" + _with_typos(_generated(20)),
+        _with_typos(_generated(40))
+        + 'rule bad "a \\q"\n  97124 -> WARN\nend\nrule unknown-code\n  99999x -> WARN\nend\n',
+    ],
+    ids=["typos", "typos-and-too-deep", "too-deep-first", "typos-bad-string-and-semantic"],
+)
+def test_syntax_errors_of_large_texts_are_lark_s(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text the driver refuses is split into items; the driver parses the items it
+    can (at their own lines), lark the others: the same errors, and the same semantic
+    problems of the items that parse, as lark alone gives."""
+    with pytest.raises(mc.RulesError) as fast:
+        mc.compile_rules(text, source="big.rules")
+    monkeypatch.setattr(_parse, "_fast_parser", lambda: None)
+    with pytest.raises(mc.RulesError) as slow:
+        mc.compile_rules(text, source="big.rules")
+    assert fast.value.diagnostics == slow.value.diagnostics
+    assert str(fast.value) == str(slow.value)
+    assert len(fast.value.diagnostics) >= 3
+
+
 _SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 
 

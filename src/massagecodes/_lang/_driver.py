@@ -438,8 +438,10 @@ class FastParser:
         self._lexers[state] = found
         return found
 
-    def parse(self, text: str, max_depth: int) -> Any:
-        """The transformer's result for ``text``; NotHandledError when lark must parse it."""
+    def parse(self, text: str, max_depth: int, *, line_offset: int = 0) -> Any:
+        """The transformer's result for ``text``; NotHandledError when lark must parse it.
+        ``line_offset``: lines before the text (a piece of a larger one), added to the
+        line of every position."""
         rows = self._rows
         rules = self._rules_by_action
         lexers = self._lexers
@@ -453,7 +455,7 @@ class FastParser:
         push_state = states.append
         push_value = values.append
         pos = 0
-        line = 1
+        line = 1 + line_offset
         line_start = 0
         depth = 0
         kind = ""  # the last token's, after the loop
@@ -541,7 +543,7 @@ class FastParser:
         skipped = self._skip_match(text, pos)
         if skipped is None or skipped.end() != len(text):
             raise NotHandledError("unexpected character")
-        if line != text.count("\n") + 1:  # pragma: no cover - only newline tokens span lines
+        if line != text.count("\n") + 1 + line_offset:  # pragma: no cover - only newline tokens span lines
             raise NotHandledError("a newline outside a newline token: positions would be off")
         if depth:  # a text that ends inside brackets
             raise NotHandledError("unclosed bracket")
@@ -551,7 +553,7 @@ class FastParser:
                 column = end - line_start + 1
                 final = Token("_NL", "\n", end, line, column, line, column, end)
             else:
-                final = Token("_NL", "\n", 0, 1, 1, 1, 1, 0)
+                final = Token("_NL", "\n", 0, line, 1, line, 1, 0)
             step = rows[states[-1]].get("_NL")
             while step is not None and step < 0:
                 step = self._reduce(states, values, rules, rows, step, "_NL")

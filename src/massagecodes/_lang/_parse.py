@@ -501,18 +501,22 @@ def parse(text: str, *, source: str = "<rules>") -> ast.Document:
         try:
             document = fast.parse(text, MAX_DEPTH)
         except (NotHandledError, _BadStringError):
-            pass  # lark parses it again, and reports the error
+            # Every item on its own, lark only for those the driver refuses (lark parses
+            # them again and says why): a large file with one typo is not parsed by
+            # lark whole, twice.
+            diagnostics, partial = _all_syntax_errors(text, source)
+            if diagnostics:
+                raise RulesSyntaxError(diagnostics, partial=partial) from None
+            # Every item parses alone (never seen): lark parses the whole text, below.
         else:
             assert isinstance(document, ast.Document)
             return document
     try:
         document = _parser().parse(text)
-    except _TooDeepError as deep:
-        raise RulesSyntaxError([_too_deep(deep, source, text, 0)]) from None
-    except _BadStringError as bad:
-        raise RulesSyntaxError([_bad_string(bad, source, text)]) from None
-    except UnexpectedInput:
+    except (_TooDeepError, _BadStringError, UnexpectedInput):  # every error, item by item
         diagnostics, partial = _all_syntax_errors(text, source)
+        if not diagnostics:  # pragma: no cover - a text that fails whole fails in some item
+            diagnostics.append(_diagnostic(source, text, "MC100", "the text does not parse", 1, 1, 1))
         raise RulesSyntaxError(diagnostics, partial=partial) from None
     assert isinstance(document, ast.Document)
     return document
@@ -550,12 +554,19 @@ def _all_syntax_errors(text: str, source: str) -> tuple[list[Diagnostic], ast.Do
     that their semantic problems can be reported with the syntax errors)."""
     diagnostics: list[Diagnostic] = []
     parts: list[ast.Document] = []
+    fast = _fast_parser()
     for first_line, offset, chunk in _chunks(text):
         if len(diagnostics) >= MAX_SYNTAX_ERRORS:
             line = first_line + 1
             message = f"stopped after {MAX_SYNTAX_ERRORS} syntax errors; fix these and compile again"
             diagnostics.append(_diagnostic(source, text, "MC112", message, line, 1, 1))
             break
+        if fast is not None:
+            try:
+                parts.append(fast.parse(chunk, MAX_DEPTH, line_offset=first_line))
+                continue
+            except (NotHandledError, _BadStringError):
+                pass  # lark says why
         try:
             part: ast.Document = _parser().parse(chunk)  # type: ignore[assignment]
             parts.append(_shifted(part, first_line) if first_line else part)
@@ -565,8 +576,6 @@ def _all_syntax_errors(text: str, source: str) -> tuple[list[Diagnostic], ast.Do
             diagnostics.append(_bad_string(bad, source, text, first_line))
         except UnexpectedInput as error:
             diagnostics.append(_syntax_diagnostic(error, source, text, first_line, offset))
-    if not diagnostics:  # pragma: no cover - a text that fails whole fails in some item
-        diagnostics.append(_diagnostic(source, text, "MC100", "the text does not parse", 1, 1, 1))
     partial = ast.Document(
         tuple(item for part in parts for item in part.header),
         tuple(item for part in parts for item in part.declarations),
