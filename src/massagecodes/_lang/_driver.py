@@ -475,17 +475,7 @@ class FastParser:
                 if spelled is not None:
                     kind = spelled.get(value, kind)
             treat = special(kind)
-            if treat is None:
-                token = new_token(Token, value)
-                token.type = kind
-                token.value = value
-                token.start_pos = start
-                token.line = line
-                token.column = start - line_start + 1
-                token.end_line = line
-                token.end_column = end - line_start + 1
-                token.end_pos = end
-            elif treat == _NEWLINE:
+            if treat == _NEWLINE:
                 newline = start + value.rindex("\n") + 1
                 line += value.count("\n")
                 line_start = newline
@@ -496,12 +486,13 @@ class FastParser:
             elif treat == _DROPPED:  # pragma: no cover - every other terminal is kept
                 token = None
             else:
-                if treat == _OPENER:
-                    depth += 1
-                    if depth > max_depth:
-                        raise NotHandledError("too deep")
-                elif depth:
-                    depth -= 1
+                if treat is not None:  # a bracket
+                    if treat == _OPENER:
+                        depth += 1
+                        if depth > max_depth:
+                            raise NotHandledError("too deep")
+                    elif depth:
+                        depth -= 1
                 token = new_token(Token, value)
                 token.type = kind
                 token.value = value
