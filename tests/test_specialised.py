@@ -114,26 +114,64 @@ def test_the_shipped_tables_are_those_of_the_grammar() -> None:
         assert _tree(other.parse(text, _parse.MAX_DEPTH)) == _tree(_fast().parse(text, _parse.MAX_DEPTH))
 
 
-def test_tables_of_another_grammar_are_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tables that name another grammar text, or that are missing or not JSON, give way
-    to the tables of lark's parser, built at run time."""
+def _damaged_tables() -> list[tuple[str, str | None]]:
+    """Replacements for the shipped tables file, none of which may be used."""
+    shipped = json.loads((ROOT / "grammar" / _parse.TABLES_FILE).read_text(encoding="utf-8"))
+
+    def changed(change: Any) -> str:
+        tables = json.loads(json.dumps(shipped))
+        change(tables)
+        return json.dumps(tables)
+
+    def shift_out_of_range(tables: dict[str, Any]) -> None:
+        row = tables["rows"][0]
+        row[next(iter(row))] = len(tables["rows"]) + 5
+
+    return [
+        ("another grammar", changed(lambda tables: tables.update(grammar_sha256="0"))),
+        ("another format", changed(lambda tables: tables.update(format=tables["format"] - 1))),
+        ("no literals", changed(lambda tables: tables.pop("literals"))),
+        ("a lexer out of range", changed(lambda tables: tables["state_lexers"].__setitem__(0, 999))),
+        ("a shift out of range", changed(shift_out_of_range)),
+        ("rows cut short", changed(lambda tables: tables.update(rows=tables["rows"][:10]))),
+        ("a rule cut short", changed(lambda tables: tables["rules"][0].pop())),
+        ("not an object", "[1, 2]"),
+        ("not JSON", "not json"),
+        ("missing", None),
+    ]
+
+
+@pytest.mark.parametrize(("case", "replacement"), _damaged_tables(), ids=[case for case, _ in _damaged_tables()])
+def test_tables_not_made_for_this_grammar_are_not_used(
+    case: str, replacement: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tables that name another grammar text or format, damaged, missing or not JSON
+    give way to the tables of lark's parser, built at run time: the fast driver is
+    still in use, and compiles and errors are as usual."""
     real = _resources.read_text
     built = _parse.built_tables()
-    for replacement in ('{"grammar_sha256": "0", "format": 1}', "not json", None):
+    expected = mc.compile_rules(SAMPLE)
 
-        def read_text(folder: str, name: str, replacement: str | None = replacement) -> str:
-            if name != _parse.TABLES_FILE:
-                return real(folder, name)
-            if replacement is None:
-                raise mc.ResourceError("missing")
-            return replacement
+    def read_text(folder: str, name: str) -> str:
+        if name != _parse.TABLES_FILE:
+            return real(folder, name)
+        if replacement is None:
+            raise mc.ResourceError("missing")
+        return replacement
 
-        monkeypatch.setattr(_resources, "read_text", read_text)
-        _parse.parser_tables.cache_clear()
-        try:
-            assert _parse.parser_tables() == built
-        finally:
-            _parse.parser_tables.cache_clear()
+    monkeypatch.setattr(_resources, "read_text", read_text)
+    _parse._driver_and_tables.cache_clear()
+    _parse._literals.cache_clear()
+    try:
+        assert _parse.parser_tables() == built, case
+        assert _parse._fast_parser() is not None
+        found = mc.compile_rules(SAMPLE)
+        assert (found.rules, found.hash) == (expected.rules, expected.hash)
+        with pytest.raises(mc.RulesSyntaxError, match="MC102"):
+            mc.compile_rules("97124 -> deny")
+    finally:
+        _parse._driver_and_tables.cache_clear()
+        _parse._literals.cache_clear()
 
 
 def test_a_process_compiles_without_building_lark_s_parser() -> None:

@@ -306,12 +306,61 @@ def _lexer_data(lexer: Any, ignore: frozenset[str], pattern_str: Any, unless_cal
     return [alternatives, keywords]
 
 
+def _check_tables(tables: dict[str, Any]) -> None:
+    """UnsupportedError unless ``tables`` has the shape extract_tables gives, with every
+    state, rule and lexer it names in range: a damaged file must not reach the loop."""
+
+    def strings(value: object) -> bool:
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+    rows, rules, lexers, state_lexers = tables["rows"], tables["rules"], tables["lexers"], tables["state_lexers"]
+    if not (isinstance(rows, list) and rows and isinstance(rules, list) and isinstance(lexers, list)):
+        raise UnsupportedError("tables: rows, rules or lexers")
+    if not (strings(tables["skip"]) and strings(tables["ignore"]) and strings(tables["dropped"])):
+        raise UnsupportedError("tables: skip, ignore or dropped")
+    literals = tables["literals"]
+    if not (isinstance(literals, dict) and all(isinstance(v, str) for v in literals.values())):
+        raise UnsupportedError("tables: literals")
+    for rule in rules:
+        name, symbols, steps, trailing, method, expand1 = rule
+        if not (isinstance(name, str) and strings(symbols) and isinstance(method, str)):
+            raise UnsupportedError("tables: a rule")
+        if not (isinstance(trailing, int) and isinstance(expand1, bool) and isinstance(steps, list)):
+            raise UnsupportedError("tables: a rule")
+        for index, flat, nones in steps:
+            if not (isinstance(index, int) and 0 <= index < len(symbols)) or not isinstance(flat, bool):
+                raise UnsupportedError("tables: a rule's child filter")
+            if not isinstance(nones, int):
+                raise UnsupportedError("tables: a rule's child filter")
+    for row in rows:
+        if not isinstance(row, dict):
+            raise UnsupportedError("tables: a row")
+        for symbol, action in row.items():
+            if not (isinstance(symbol, str) and isinstance(action, int)):
+                raise UnsupportedError("tables: an action")
+            if not (0 <= action < len(rows) if action >= 0 else -1 - action < len(rules)):
+                raise UnsupportedError("tables: an action out of range")
+    for start in (tables["start"], tables["end"]):
+        if not (isinstance(start, int) and 0 <= start < len(rows)):
+            raise UnsupportedError("tables: the start or end state")
+    if not (isinstance(state_lexers, list) and len(state_lexers) == len(rows)):
+        raise UnsupportedError("tables: lexer states")
+    if not all(isinstance(index, int) and 0 <= index < len(lexers) for index in state_lexers):
+        raise UnsupportedError("tables: a state's lexer out of range")
+    for alternatives, keywords in lexers:
+        if not all(isinstance(pair, list) and len(pair) == 2 and strings(pair) for pair in alternatives):
+            raise UnsupportedError("tables: a lexer's terminals")
+        if not (isinstance(keywords, dict) and all(isinstance(words, dict) for words in keywords.values())):
+            raise UnsupportedError("tables: a lexer's keywords")
+
+
 class FastParser:
     """Drives a parser's tables (see the module docstring and :func:`extract_tables`).
     Nothing changes after construction but a cache of compiled per-state expressions:
     safe to share between threads."""
 
     def __init__(self, tables: dict[str, Any], transformer: object) -> None:
+        self.tables = tables  # as given (the package's own literals are read from them)
         try:
             self._build(tables, transformer)
         except UnsupportedError:
@@ -322,6 +371,7 @@ class FastParser:
     def _build(self, tables: dict[str, Any], transformer: object) -> None:
         if tables["format"] != TABLES_FORMAT:
             raise UnsupportedError("tables of another format")
+        _check_tables(tables)
         # The ignored terminals (whitespace, comments) are skipped before each token,
         # possessively: none of them can start where another terminal starts.
         # Possessive: a plain ``*`` would give back the end of a comment when nothing
@@ -588,4 +638,3 @@ class FastParser:
 
 _OPENERS = frozenset({"LPAR", "LSQB", "LBRACE"})
 _CLOSERS = frozenset({"RPAR", "RSQB", "RBRACE"})
-_BRACKETS = _OPENERS | _CLOSERS

@@ -30,7 +30,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from massagecodes import _resources
 from massagecodes._lang import _ast as ast
-from massagecodes._lang._driver import FastParser, NotHandledError, UnsupportedError, extract_tables
+from massagecodes._lang._driver import TABLES_FORMAT, FastParser, NotHandledError, UnsupportedError, extract_tables
 from massagecodes._text import did_you_mean
 from massagecodes.errors import Diagnostic, ResourceError, RulesSyntaxError
 
@@ -122,36 +122,51 @@ def built_tables() -> dict[str, Any]:
     }
 
 
-@functools.cache
-def parser_tables() -> dict[str, Any] | None:
-    """The tables the fast driver runs: the shipped ones when they were made from this
-    very grammar text; otherwise (a grammar edited without writing them again) the
-    tables of lark's parser, built now; None when lark's objects are not as the
-    driver expects. The shipped file is JSON, data only."""
+def _shipped_tables() -> FastParser | None:
+    """The driver of the shipped tables, if they were made from this very grammar text,
+    in this format, and are whole (a damaged file is not used)."""
     grammar = _resources.read_text("grammar", "rules.lark")
     try:
         shipped = json.loads(_resources.read_text("grammar", TABLES_FILE))
     except (ResourceError, ValueError):
-        shipped = None
-    if isinstance(shipped, dict) and shipped.get("grammar_sha256") == grammar_digest(grammar):
-        return shipped
+        return None
+    if not isinstance(shipped, dict) or shipped.get("grammar_sha256") != grammar_digest(grammar):
+        return None
+    if shipped.get("format") != TABLES_FORMAT:
+        return None
     try:
-        return built_tables()
-    except UnsupportedError:  # pragma: no cover - a lark release that changed its internals
+        return FastParser(shipped, _TRANSFORMER)
+    except UnsupportedError:
         return None
 
 
 @functools.cache
-def _fast_parser() -> FastParser | None:
-    """The fast driver of the same parser (see ``_driver.py``); None if lark's objects
-    are not as it expects, and then lark parses every text."""
-    tables = parser_tables()
-    if tables is None:  # pragma: no cover - a lark release that changed its internals
-        return None
+def _driver_and_tables() -> tuple[FastParser | None, dict[str, Any] | None]:
+    """The fast driver and its tables: the shipped ones (see _shipped_tables); else
+    (a grammar edited without writing them again, a damaged file) those of lark's
+    parser, built now; (None, None) when lark's objects are not as the driver expects,
+    and then lark parses every text. The shipped file is JSON, data only. Its tables
+    are used whatever lark release is installed: they are the grammar's, checked in
+    strict mode when they were written."""
+    shipped = _shipped_tables()
+    if shipped is not None:
+        return shipped, shipped.tables
     try:
-        return FastParser(tables, _TRANSFORMER)
-    except UnsupportedError:  # pragma: no cover - tables of another format, or lark changed
-        return None
+        tables = built_tables()
+        return FastParser(tables, _TRANSFORMER), tables
+    except UnsupportedError:  # pragma: no cover - a lark release that changed its internals
+        return None, None
+
+
+def parser_tables() -> dict[str, Any] | None:
+    """The tables the fast driver runs (see _driver_and_tables)."""
+    return _driver_and_tables()[1]
+
+
+def _fast_parser() -> FastParser | None:
+    """The fast driver of the grammar's tables (see ``_driver.py`` and
+    _driver_and_tables); None when lark parses every text."""
+    return _driver_and_tables()[0]
 
 
 # --------------------------------------------------------------------------- #
