@@ -134,6 +134,9 @@ def _damaged_tables() -> list[tuple[str, str | None]]:
         ("a lexer out of range", changed(lambda tables: tables["state_lexers"].__setitem__(0, 999))),
         ("a shift out of range", changed(shift_out_of_range)),
         ("rows cut short", changed(lambda tables: tables.update(rows=tables["rows"][:10]))),
+        # A change in range that no shape check could see (the digest of the content does).
+        ("a state changed", changed(lambda tables: tables["rows"][0].update({next(iter(tables["rows"][0])): 1}))),
+        ("nested too deep", "[" * 200_000 + "]" * 200_000),
         ("a rule cut short", changed(lambda tables: tables["rules"][0].pop())),
         ("not an object", "[1, 2]"),
         ("not JSON", "not json"),
@@ -162,6 +165,7 @@ def test_tables_not_made_for_this_grammar_are_not_used(
     monkeypatch.setattr(_resources, "read_text", read_text)
     _parse._driver_and_tables.cache_clear()
     _parse._literals.cache_clear()
+    _parse.keyword_names.cache_clear()
     try:
         assert _parse.parser_tables() == built, case
         assert _parse._fast_parser() is not None
@@ -172,6 +176,7 @@ def test_tables_not_made_for_this_grammar_are_not_used(
     finally:
         _parse._driver_and_tables.cache_clear()
         _parse._literals.cache_clear()
+        _parse.keyword_names.cache_clear()
 
 
 def test_a_process_compiles_without_building_lark_s_parser() -> None:

@@ -109,17 +109,25 @@ def grammar_digest(grammar: str) -> str:
     return hashlib.sha256(grammar.encode("utf-8")).hexdigest()
 
 
+def tables_digest(tables: dict[str, Any]) -> str:
+    """The SHA-256 of the tables' own content (every key but this digest), which the
+    shipped file carries: a file changed in any way after it was written is not used."""
+    content = {key: value for key, value in tables.items() if key != "tables_sha256"}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode("utf-8")).hexdigest()
+
+
 def built_tables() -> dict[str, Any]:
     """The driver's tables, extracted from lark's parser of the grammar (strict mode),
-    with the digest of the grammar they were made from: what
+    with the digest of the grammar they were made from and of their own content: what
     ``grammar/rules.tables.json`` holds (``python -m massagecodes._lang._write_tables``
     writes it)."""
-    tables = extract_tables(_parser())
-    return {
+    tables: dict[str, Any] = {
         "grammar_sha256": grammar_digest(_resources.read_text("grammar", "rules.lark")),
         "lark": lark.__version__,
-        **tables,
+        **extract_tables(_parser()),
     }
+    tables["tables_sha256"] = tables_digest(tables)
+    return tables
 
 
 def _shipped_tables() -> FastParser | None:
@@ -128,16 +136,13 @@ def _shipped_tables() -> FastParser | None:
     grammar = _resources.read_text("grammar", "rules.lark")
     try:
         shipped = json.loads(_resources.read_text("grammar", TABLES_FILE))
-    except (ResourceError, ValueError):
-        return None
-    if not isinstance(shipped, dict) or shipped.get("grammar_sha256") != grammar_digest(grammar):
-        return None
-    if shipped.get("format") != TABLES_FORMAT:
-        return None
-    try:
+        if not isinstance(shipped, dict) or shipped.get("grammar_sha256") != grammar_digest(grammar):
+            return None
+        if shipped.get("format") != TABLES_FORMAT or shipped.get("tables_sha256") != tables_digest(shipped):
+            return None  # another format, or changed since it was written
         return FastParser(shipped, _TRANSFORMER)
-    except UnsupportedError:
-        return None
+    except (ResourceError, UnsupportedError, ValueError, RecursionError, TypeError):
+        return None  # missing, not JSON, nested too deep, or not the tables' shape
 
 
 @functools.cache
