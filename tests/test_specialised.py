@@ -265,8 +265,9 @@ def _with_typos(text: str) -> str:
         "97124 AND (" + "(" * 70 + "97140" + ")" * 70 + ") -> WARN\n" + _with_typos(_generated(20)),
         _with_typos(_generated(40))
         + 'rule bad "a \\q"\n  97124 -> WARN\nend\nrule unknown-code\n  99999x -> WARN\nend\n',
+        _generated(80) + "# the items above are not parsed twice\nrule late\n  97124 -> deny\nend\nversion 2\n",
     ],
-    ids=["typos", "typos-and-too-deep", "too-deep-first", "typos-bad-string-and-semantic"],
+    ids=["typos", "typos-and-too-deep", "too-deep-first", "typos-bad-string-and-semantic", "one-late-typo"],
 )
 def test_syntax_errors_of_large_texts_are_lark_s(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """A text the driver refuses is split into items; the driver parses the items it
@@ -279,7 +280,23 @@ def test_syntax_errors_of_large_texts_are_lark_s(text: str, monkeypatch: pytest.
         mc.compile_rules(text, source="big.rules")
     assert fast.value.diagnostics == slow.value.diagnostics
     assert str(fast.value) == str(slow.value)
-    assert len(fast.value.diagnostics) >= 3
+    assert fast.value.diagnostics
+
+
+def test_items_parsed_before_an_error_are_not_parsed_again() -> None:
+    """The driver's exception carries the items it parsed whole before the text went
+    wrong, equal to lark's; the chunked error path uses them instead of parsing them
+    again."""
+    good = _generated(30)
+    text = good + "rule late\n  97124 -> deny\nend\n"
+    with pytest.raises(NotHandledError) as refused:
+        _fast().parse(text, _parse.MAX_DEPTH)
+    items: tuple[Any, ...] = refused.value.items_before  # type: ignore[attr-defined]
+    expected = _parse._parser().parse(good)
+    assert isinstance(expected, ast.Document)
+    assert len(items) == len(expected.header) + len(expected.rules) > 30
+    wanted: list[Any] = [*expected.header, *expected.rules]
+    assert [attrs.asdict(item) for item in items] == [attrs.asdict(item) for item in wanted]
 
 
 _SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))

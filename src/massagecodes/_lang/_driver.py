@@ -440,6 +440,9 @@ class FastParser:
                 callback = _callback(size, steps, trailing, _single_or(method) if expand1 else method)
             rules.append((int(size), callback, str(name)))
         self._rules = tuple(rules)
+        # The helper rule that collects the text's top-level items (``(_item _NL+)*``).
+        collectors = {name for name, symbols, *_ in raw_rules if name.startswith("_") and "_item" in symbols}
+        self._item_collector: str | None = collectors.pop() if len(collectors) == 1 else None
         self._dropped = frozenset(tables["dropped"])
         if "_NL" not in self._dropped:  # the loop builds no newline token
             raise UnsupportedError("a rule keeps newline tokens")
@@ -491,7 +494,32 @@ class FastParser:
     def parse(self, text: str, max_depth: int, *, line_offset: int = 0) -> Any:
         """The transformer's result for ``text``; NotHandledError when lark must parse it.
         ``line_offset``: lines before the text (a piece of a larger one), added to the
-        line of every position."""
+        line of every position.
+
+        Any exception it raises (NotHandledError, or the transformer's own) carries
+        ``items_before``: the top-level items parsed whole before the text went wrong,
+        in order (the caller need not parse them again to report the errors)."""
+        states = [self._start]
+        values: list[Any] = []
+        try:
+            return self._run(text, max_depth, line_offset, states, values)
+        except Exception as error:
+            error.items_before = self._items_before(states, values)  # type: ignore[attr-defined]
+            raise
+
+    def _items_before(self, states: list[int], values: list[Any]) -> tuple[Any, ...]:
+        """The list of whole top-level items on the stack: the value of the helper rule
+        that collects them, near its bottom; () if there is none."""
+        collector = self._item_collector
+        if collector is None:  # pragma: no cover - a grammar without top-level items
+            return ()
+        for index in range(1, min(len(states), 4)):
+            if self._rows[states[index - 1]].get(collector) == states[index]:
+                found = values[index - 1]
+                return tuple(found) if isinstance(found, list) else ()
+        return ()
+
+    def _run(self, text: str, max_depth: int, line_offset: int, states: list[int], values: list[Any]) -> Any:
         rows = self._rows
         rules = self._rules_by_action
         lexers = self._lexers
@@ -499,9 +527,7 @@ class FastParser:
         first = _FIRST
         nothing = _NOTHING
         new_token = str.__new__
-        state = self._start
-        states = [state]
-        values: list[Any] = []
+        state = states[-1]
         push_state = states.append
         push_value = values.append
         pos = 0

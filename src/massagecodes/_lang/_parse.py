@@ -19,7 +19,7 @@ import json
 import math
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -520,11 +520,12 @@ def parse(text: str, *, source: str = "<rules>") -> ast.Document:
     if fast is not None:
         try:
             document = fast.parse(text, MAX_DEPTH)
-        except (NotHandledError, _BadStringError):
+        except (NotHandledError, _BadStringError) as refused:
             # Every item on its own, lark only for those the driver refuses (lark parses
             # them again and says why): a large file with one typo is not parsed by
-            # lark whole, twice.
-            diagnostics, partial = _all_syntax_errors(text, source)
+            # lark whole, twice. The items the driver parsed whole before the text
+            # went wrong are not parsed again.
+            diagnostics, partial = _all_syntax_errors(text, source, getattr(refused, "items_before", ()))
             if diagnostics:
                 raise RulesSyntaxError(diagnostics, partial=partial) from None
             # Every item parses alone (never seen): lark parses the whole text, below.
@@ -569,13 +570,32 @@ def _shifted(node: Any, lines: int) -> Any:
     return node
 
 
-def _all_syntax_errors(text: str, source: str) -> tuple[list[Diagnostic], ast.Document]:
+def _all_syntax_errors(
+    text: str, source: str, items_before: Sequence[Any] = ()
+) -> tuple[list[Diagnostic], ast.Document]:
     """Every syntax error, item by item, and the document of the items that parse (so
-    that their semantic problems can be reported with the syntax errors)."""
+    that their semantic problems can be reported with the syntax errors).
+
+    ``items_before``: the first items of the text, already parsed (by the fast driver,
+    before the text went wrong); they stand for the first as many items of the text,
+    when those items end where they end (else every item is parsed)."""
     diagnostics: list[Diagnostic] = []
     parts: list[ast.Document] = []
     fast = _fast_parser()
-    for first_line, offset, chunk in _chunks(text):
+    chunks = list(_chunks(text))
+    done = len(items_before)
+    if (
+        done
+        and done <= len(chunks)
+        and all(
+            (getattr(item.span, "line", None), getattr(item.span, "end_line", None))
+            == (first_line + 1, first_line + chunk.rstrip("\n").count("\n") + 1)
+            for item, (first_line, _, chunk) in zip(items_before, chunks, strict=False)
+        )
+    ):  # each item is the chunk at its place: one document per item, as if parsed on its own
+        parts = [_TRANSFORMER.start([item]) for item in items_before]
+        chunks = chunks[done:]
+    for first_line, offset, chunk in chunks:
         if len(diagnostics) >= MAX_SYNTAX_ERRORS:
             line = first_line + 1
             message = f"stopped after {MAX_SYNTAX_ERRORS} syntax errors; fix these and compile again"
