@@ -277,6 +277,20 @@ def claims_for(draw: st.DrawFn, ruleset: mc.Ruleset) -> mc.Claim:
     return mc.Claim.from_dict(data, regions=ruleset.regions)
 
 
+def claim_of(**fields: Any) -> mc.Claim:
+    """A claim of the usual provider and patient, dated 2025-05-02 with a commercial
+    payer unless ``fields`` say otherwise (``lines=``, ``diagnoses=``, ...)."""
+    return mc.Claim.from_dict(
+        {
+            "date_of_service": "2025-05-02",
+            "payer": {"kind": "commercial"},
+            "provider": {"npi": "1234567893", "license": "LMT"},
+            "patient": {"id": "P-1"},
+            **fields,
+        }
+    )
+
+
 def general_evaluate(ruleset: mc.Ruleset, claim: mc.Claim) -> mc.Result:
     """What ``evaluate`` was before the specialised evaluators: every candidate
     rule through ``_apply``, the candidates computed afresh."""
@@ -401,14 +415,9 @@ def test_each_shape_gets_its_source() -> None:
 
 def test_findings_are_made_once_per_rule_and_lines() -> None:
     ruleset = mc.compile_rules(SHAPES, source="shapes.rules")
-    claim = mc.Claim.from_dict(
-        {
-            "date_of_service": "2025-05-02",
-            "payer": {"kind": "medicaid", "state": "WA"},
-            "provider": {"npi": "1234567893", "license": "LMT"},
-            "patient": {"id": "P-1"},
-            "lines": [{"code": "97124", "units": 1, "region": "lumbar"}, {"code": "97140", "units": 1}],
-        }
+    claim = claim_of(
+        payer={"kind": "medicaid", "state": "WA"},
+        lines=[{"code": "97124", "units": 1, "region": "lumbar"}, {"code": "97140", "units": 1}],
     )
     first, second = ruleset.evaluate(claim), ruleset.evaluate(claim)
     gp = [finding for finding in first.findings if finding.rule_id == "gp"]
@@ -420,16 +429,8 @@ def test_findings_are_made_once_per_rule_and_lines() -> None:
     rule = next(rule for rule in ruleset.rules if rule.id == "gp")
     plan = _ruleset._plan(rule)
     for count in range(_ruleset._FINDINGS_PER_RULE + 2):
-        other = mc.Claim.from_dict(
-            {
-                "date_of_service": "2025-05-02",
-                "payer": {"kind": "commercial"},
-                "provider": {"npi": "1234567893", "license": "LMT"},
-                "patient": {"id": "P-1"},
-                "lines": [
-                    {"code": "97124", "units": 1, "modifiers": ["GP"] if count >> bit & 1 else []} for bit in range(7)
-                ],
-            }
+        other = claim_of(
+            lines=[{"code": "97124", "units": 1, "modifiers": ["GP"] if count >> bit & 1 else []} for bit in range(7)],
         )
         found = plan(p.Context(p.Facts(other, (), ruleset.unit_method, ruleset.catalog)))
         assert found == _ruleset._apply(rule, p.Context(p.Facts(other, (), ruleset.unit_method, ruleset.catalog)))
@@ -437,18 +438,13 @@ def test_findings_are_made_once_per_rule_and_lines() -> None:
 
 def test_partly_effective_rules_use_the_general_way() -> None:
     # pair-old is in effect on one of the two dates: the finding is on the line in range.
-    claim = mc.Claim.from_dict(
-        {
-            "date_of_service": "2025-03-31",
-            "payer": {"kind": "commercial"},
-            "provider": {"npi": "1234567893", "license": "LMT"},
-            "patient": {"id": "P-1"},
-            "lines": [
-                {"code": "97124", "units": 1, "region": "lumbar"},
-                {"code": "97112", "units": 1, "region": "lumbar", "modifiers": ["GP"]},
-                {"code": "97112", "units": 1, "region": "lumbar", "modifiers": ["GP"], "date": "2025-04-01"},
-            ],
-        }
+    claim = claim_of(
+        date_of_service="2025-03-31",
+        lines=[
+            {"code": "97124", "units": 1, "region": "lumbar"},
+            {"code": "97112", "units": 1, "region": "lumbar", "modifiers": ["GP"]},
+            {"code": "97112", "units": 1, "region": "lumbar", "modifiers": ["GP"], "date": "2025-04-01"},
+        ],
     )
     result = shapes().evaluate(claim)
     assert [(f.rule_id, f.lines) for f in result.findings if f.rule_id == "pair-old"] == [("pair-old", (1,))]
@@ -457,18 +453,12 @@ def test_partly_effective_rules_use_the_general_way() -> None:
 
 
 def test_missing_regions_make_the_rule_undecided_as_before() -> None:
-    claim = mc.Claim.from_dict(
-        {
-            "date_of_service": "2025-05-02",
-            "payer": {"kind": "commercial"},
-            "provider": {"npi": "1234567893", "license": "LMT"},
-            "patient": {"id": "P-1"},
-            "lines": [
-                {"code": "97124", "units": 1, "modifiers": ["GP"]},
-                {"code": "97140", "units": 1, "region": "lumbar"},
-                {"code": "97140", "units": 1},
-            ],
-        }
+    claim = claim_of(
+        lines=[
+            {"code": "97124", "units": 1, "modifiers": ["GP"]},
+            {"code": "97140", "units": 1, "region": "lumbar"},
+            {"code": "97140", "units": 1},
+        ],
     )
     result = shapes().evaluate(claim)
     assert ("pair", "SAME region: lines 0, 2 have no region") in result.undecided
@@ -478,14 +468,8 @@ def test_missing_regions_make_the_rule_undecided_as_before() -> None:
 def test_candidates_are_remembered_per_set_of_codes() -> None:
     ruleset = mc.compile_rules(SHAPES, source="shapes.rules")
     facts = p.Facts(
-        mc.Claim.from_dict(
-            {
-                "date_of_service": "2025-05-02",
-                "payer": {"kind": "commercial"},
-                "provider": {"npi": "1234567893", "license": "LMT"},
-                "patient": {"id": "P-1"},
-                "lines": [{"code": "97124", "units": 1}, {"code": "97010", "units": 1}],
-            }
+        claim_of(
+            lines=[{"code": "97124", "units": 1}, {"code": "97010", "units": 1}],
         ),
         (),
         ruleset.unit_method,
@@ -498,18 +482,13 @@ def test_candidates_are_remembered_per_set_of_codes() -> None:
 
 def test_a_used_ruleset_pickles_without_its_caches() -> None:
     ruleset = mc.compile_rules(SHAPES, source="shapes.rules")
-    claim = mc.Claim.from_dict(
-        {
-            "date_of_service": "2025-05-02",
-            "payer": {"kind": "medicaid", "state": "WA"},
-            "provider": {"npi": "1234567893", "license": "LMT"},
-            "patient": {"id": "P-1"},
-            "lines": [
-                {"code": "97124", "units": 1, "region": "lumbar"},
-                {"code": "97140", "units": 1, "region": "lumbar"},
-                {"code": "97010", "units": 1, "region": "lumbar"},
-            ],
-        }
+    claim = claim_of(
+        payer={"kind": "medicaid", "state": "WA"},
+        lines=[
+            {"code": "97124", "units": 1, "region": "lumbar"},
+            {"code": "97140", "units": 1, "region": "lumbar"},
+            {"code": "97010", "units": 1, "region": "lumbar"},
+        ],
     )
     before = ruleset.evaluate(claim)
     assert len(ruleset._plans) > 0
@@ -525,16 +504,9 @@ def test_a_used_ruleset_pickles_without_its_caches() -> None:
 def test_threads_share_the_caches() -> None:
     ruleset = mc.compile_rules(SHAPES, source="shapes.rules")
     claims = [
-        mc.Claim.from_dict(
-            {
-                "date_of_service": "2025-05-02",
-                "payer": {"kind": "commercial", "state": "WA"},
-                "provider": {"npi": "1234567893", "license": "LMT"},
-                "patient": {"id": "P-1"},
-                "lines": [
-                    {"code": code, "units": 1, "region": "lumbar"} for code in CODES[number % 3 : number % 3 + 3]
-                ],
-            }
+        claim_of(
+            payer={"kind": "commercial", "state": "WA"},
+            lines=[{"code": code, "units": 1, "region": "lumbar"} for code in CODES[number % 3 : number % 3 + 3]],
         )
         for number in range(6)
     ]
@@ -558,18 +530,12 @@ def test_threads_share_the_caches() -> None:
 def test_a_rule_that_fires_with_missing_values_leaves_the_next_rules_decided() -> None:
     # `pair` fires on lines 0 and 1 and lacks a region for line 2: it is not undecided,
     # and the rules after it are not blamed for its missing value.
-    claim = mc.Claim.from_dict(
-        {
-            "date_of_service": "2025-05-02",
-            "payer": {"kind": "commercial"},
-            "provider": {"npi": "1234567893", "license": "LMT"},
-            "patient": {"id": "P-1"},
-            "lines": [
-                {"code": "97124", "units": 1, "region": "lumbar", "modifiers": ["GP"]},
-                {"code": "97140", "units": 1, "region": "lumbar"},
-                {"code": "97140", "units": 1},
-            ],
-        }
+    claim = claim_of(
+        lines=[
+            {"code": "97124", "units": 1, "region": "lumbar", "modifiers": ["GP"]},
+            {"code": "97140", "units": 1, "region": "lumbar"},
+            {"code": "97140", "units": 1},
+        ],
     )
     result = shapes().evaluate(claim)
     assert any(finding.rule_id == "pair" for finding in result.findings)
@@ -585,18 +551,13 @@ def test_a_rule_that_fires_with_missing_values_leaves_the_next_rules_decided() -
 def test_diagnosis_and_payer_tests_as_the_general_solver(diagnoses: tuple[str, ...], payer: str) -> None:
     # Each kind of diagnosis pattern (exact, prefix, range; negated or not) and the
     # payer name (compared without case), on a claim that has every code they need.
-    claim = mc.Claim.from_dict(
-        {
-            "date_of_service": "2025-05-02",
-            "payer": {"kind": "medicare", "name": payer, "state": "WA"},
-            "provider": {"npi": "1234567893", "license": "LMT"},
-            "patient": {"id": "P-1"},
-            "diagnoses": list(diagnoses),
-            "lines": [
-                {"code": code, "units": 2, "minutes": 30, "diagnosis_pointers": [1] if diagnoses else []}
-                for code in ("97124", "97140", "97110", "97112")
-            ],
-        }
+    claim = claim_of(
+        payer={"kind": "medicare", "name": payer, "state": "WA"},
+        diagnoses=list(diagnoses),
+        lines=[
+            {"code": code, "units": 2, "minutes": 30, "diagnosis_pointers": [1] if diagnoses else []}
+            for code in ("97124", "97140", "97110", "97112")
+        ],
     )
     assert_same_rules(shapes(), claim)
     assert_same_result(shapes(), claim)

@@ -690,6 +690,51 @@ def _plain_term(item: p.Predicate, slot: int) -> bool:
     return type(item) is p.CodeTermPred and item.slot == slot and item.after is None and item.own is None
 
 
+def _lone_measure_codes(rule: CompiledRule) -> frozenset[str] | None:
+    """The codes of a rule whose whole condition is a measure of a code binding its one
+    slot (``minutes of 97124 > 60``); None for other shapes."""
+    condition = rule.condition
+    if rule.slots != 1 or type(condition) is not p.MeasurePred:
+        return None
+    selector = condition.selector
+    if (
+        selector is not None
+        and selector.mode == "code"
+        and selector.bind == 0
+        and condition.values
+        and (condition.op in p._OPS or condition.op in ("is", "is not"))
+    ):
+        return selector.codes
+    return None
+
+
+def _claim_tests_only(condition: p.Predicate) -> Sequence[p.Predicate] | None:
+    """The tests of a condition that only tests the claim (one test, or an AND of tests
+    without relations); None for other shapes."""
+    if _is_filter(condition):
+        return (condition,)
+    if (
+        type(condition) is p.AllOf
+        and not condition.relations
+        and condition.items
+        and all(_is_filter(item) for item in condition.items)
+    ):
+        return condition.items
+    return None
+
+
+def _filtered_term(rule: CompiledRule) -> int | None:
+    """For a rule of one slot whose condition is an AND of tests around one plain code
+    term (no relations): the term's place among the items; None for other shapes."""
+    condition = rule.condition
+    if rule.slots != 1 or type(condition) is not p.AllOf or condition.relations:
+        return None
+    terms = [index for index, item in enumerate(condition.items) if not _is_filter(item)]
+    if len(terms) == 1 and _plain_term(condition.items[terms[0]], 0):
+        return terms[0]
+    return None
+
+
 def _env_source(rule: CompiledRule) -> EnvSource:
     """The environments under which the rule's condition holds, in the order its
     solve() gives them, with the same effects on the context (missing values)."""
@@ -702,22 +747,15 @@ def _env_source(rule: CompiledRule) -> EnvSource:
             return [(index,) for index in ctx.facts.lines_with(codes)]
 
         return single
-    if rule.slots == 1 and type(condition) is p.MeasurePred:
-        selector = condition.selector
-        if (
-            selector is not None
-            and selector.mode == "code"
-            and selector.bind == 0
-            and condition.values
-            and (condition.op in p._OPS or condition.op in ("is", "is not"))
-        ):
-            return _measured_source(condition, selector.codes)
-    if _is_filter(condition):
-        return _tests_source((condition,), rule.slots)
+    measured = _lone_measure_codes(rule)
+    if measured is not None:
+        assert isinstance(condition, p.MeasurePred)
+        return _measured_source(condition, measured)
+    tests = _claim_tests_only(condition)
+    if tests is not None:
+        return _tests_source(tests, rule.slots)
     if type(condition) is p.AllOf:
         items, relations = condition.items, condition.relations
-        if not relations and items and all(_is_filter(item) for item in items):
-            return _tests_source(items, rule.slots)
         if (
             rule.slots == 2
             and len(items) == 2
@@ -729,9 +767,9 @@ def _env_source(rule: CompiledRule) -> EnvSource:
             and (not relations or (len(relations) == 1 and relations[0].slots == (0, 1)))
         ):
             return _pair_source(items[0], items[1], relations[0] if relations else None)
-        terms = [index for index, item in enumerate(items) if not _is_filter(item)]
-        if rule.slots == 1 and not relations and len(terms) == 1 and _plain_term(items[terms[0]], 0):
-            return _filtered_source(items[: terms[0]], items[terms[0]], items[terms[0] + 1 :])
+        position = _filtered_term(rule)
+        if position is not None:
+            return _filtered_source(items[:position], items[position], items[position + 1 :])
     start = (None,) * rule.slots
 
     def general(ctx: p.Context) -> Iterable[p.Env]:
@@ -812,15 +850,7 @@ def _measured_lines(measure: p.MeasurePred, codes: frozenset[str]) -> LineSource
 
     def measured_lines(ctx: p.Context) -> list[int]:
         facts = ctx.facts
-        table: Sequence[object] = (
-            facts.minutes
-            if kind == "minutes"
-            else facts.units
-            if kind == "units"
-            else facts.dates
-            if kind == "date"
-            else facts.regions
-        )
+        table = facts.measured(kind)
         found: list[int] = []
         for index in facts.lines_with(codes):
             value = table[index]
@@ -954,15 +984,7 @@ def _line_test(item: p.Predicate) -> LineTest:
 
             def measure_test(ctx: p.Context, index: int) -> bool:
                 facts = ctx.facts
-                table: Sequence[object] = (
-                    facts.minutes
-                    if kind == "minutes"
-                    else facts.units
-                    if kind == "units"
-                    else facts.dates
-                    if kind == "date"
-                    else facts.regions
-                )
+                table = facts.measured(kind)
                 if facts.codes[index] in codes:  # the bound line is one of the measure's codes
                     return holds(table[index])
                 return any(holds(table[other]) for other in facts.lines_with(codes) if other != index)
@@ -997,22 +1019,15 @@ def _line_source(rule: CompiledRule) -> LineSource | None:
             return ctx.facts.lines_with(codes)
 
         return term
-    if type(condition) is p.MeasurePred:
-        selector = condition.selector
-        if (
-            selector is not None
-            and selector.mode == "code"
-            and selector.bind == 0
-            and condition.values
-            and (condition.op in p._OPS or condition.op in ("is", "is not"))
-        ):
-            return _measured_lines(condition, selector.codes)
-        return None
-    if _env_source(rule).__name__ != "filtered":
+    measured = _lone_measure_codes(rule)
+    if measured is not None:
+        assert isinstance(condition, p.MeasurePred)
+        return _measured_lines(condition, measured)
+    position = _filtered_term(rule)
+    if position is None:
         return None
     assert type(condition) is p.AllOf
     items = condition.items
-    position = next(index for index, item in enumerate(items) if not _is_filter(item))
     start: p.Env = (None,)
     before = [_claim_test(item, start) for item in items[:position]]
     term_codes = items[position].codes  # type: ignore[attr-defined]
@@ -1215,17 +1230,8 @@ def _claim_lines_plan(
 
 def _claim_plan(rule: CompiledRule, kind: str | None, finding_for: FindingFor) -> Plan | None:
     """Tests of the claim only, the action on the claim: one finding, when they hold."""
-    condition = rule.condition
-    if _is_filter(condition):
-        items: Sequence[p.Predicate] = (condition,)
-    elif (
-        type(condition) is p.AllOf
-        and not condition.relations
-        and condition.items
-        and all(_is_filter(item) for item in condition.items)
-    ):
-        items = condition.items
-    else:
+    items = _claim_tests_only(rule.condition)
+    if items is None:
         return None
     start: p.Env = (None,) * rule.slots
     tests = [_claim_test(item, start) for item in items]

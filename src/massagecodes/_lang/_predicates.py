@@ -137,6 +137,16 @@ class Facts:
             )
         return sides
 
+    def measured(self, measure: str) -> Sequence[object]:
+        """Each line's value of a measure: minutes, units, date or region."""
+        if measure == "minutes":
+            return self.minutes
+        if measure == "units":
+            return self.units
+        if measure == "date":
+            return self.dates
+        return self.regions
+
     @property
     def history_units(self) -> tuple[tuple[int | None, ...], ...]:
         """Per history claim, each line's units as for this claim (billed, else from minutes)."""
@@ -632,14 +642,7 @@ class MeasurePred(Predicate):
     text: str = attrs.field(eq=False)
 
     def _value(self, ctx: Context, index: int) -> object:
-        facts = ctx.facts
-        if self.measure == "minutes":
-            return facts.minutes[index]
-        if self.measure == "units":
-            return facts.units[index]
-        if self.measure == "date":
-            return facts.dates[index]
-        return facts.regions[index]
+        return ctx.facts.measured(self.measure)[index]
 
     def _compare(self, actual: object) -> bool:
         if actual is None:
