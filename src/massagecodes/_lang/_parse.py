@@ -30,7 +30,15 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from massagecodes import _resources
 from massagecodes._lang import _ast as ast
-from massagecodes._lang._driver import TABLES_FORMAT, FastParser, NotHandledError, UnsupportedError, extract_tables
+from massagecodes._lang._driver import (
+    TABLES_FORMAT,
+    BlockRead,
+    FastParser,
+    NotHandledError,
+    UnsupportedError,
+    extract_tables,
+)
+from massagecodes._lang._reader import BlockReader, keywords_of
 from massagecodes._text import did_you_mean
 from massagecodes.errors import Diagnostic, ResourceError, RulesSyntaxError
 
@@ -140,9 +148,16 @@ def _shipped_tables() -> FastParser | None:
             return None
         if shipped.get("format") != TABLES_FORMAT or shipped.get("tables_sha256") != tables_digest(shipped):
             return None  # another format, or changed since it was written
-        return FastParser(shipped, _TRANSFORMER)
+        return FastParser(shipped, _TRANSFORMER, _block_reader(shipped))
     except (ResourceError, UnsupportedError, ValueError, RecursionError, TypeError):
         return None  # missing, not JSON, nested too deep, or not the tables' shape
+
+
+def _block_reader(tables: dict[str, Any]) -> tuple[str, str, str, BlockRead]:
+    """The reader of common rule blocks (see ``_reader.py``), for the driver."""
+    literals = tables["literals"]
+    reader = BlockReader(keywords_of(literals if isinstance(literals, dict) else {}))
+    return "RULE", "rule_block", "END", reader.read
 
 
 @functools.cache
@@ -158,7 +173,7 @@ def _driver_and_tables() -> tuple[FastParser | None, dict[str, Any] | None]:
         return shipped, shipped.tables
     try:
         tables = built_tables()
-        return FastParser(tables, _TRANSFORMER), tables
+        return FastParser(tables, _TRANSFORMER, _block_reader(tables)), tables
     except UnsupportedError:  # pragma: no cover - a lark release that changed its internals
         return None, None
 
@@ -677,13 +692,27 @@ def _span(children: list[Any]) -> ast.Span:
     """The span from the first to the last positioned child (tokens and nodes carry
     their positions, so the parser needs no position tracking of its own)."""
     if children:
-        # The common case first: a rule that starts and ends with a token (a keyword).
+        # The common cases first: a rule that starts and ends with a token or a node.
         head: Any = children[0]
         tail: Any = children[-1]
-        if type(head) is Token and type(tail) is Token:
-            line, column, end_line, end_column = head.line, head.column, tail.end_line, tail.end_column
-            if line and column and end_line and end_column:  # always, for the tokens of a text
-                return _Span(line, column, end_line, end_column)
+        kind = type(head)
+        if kind is Token:
+            line, column = head.line, head.column
+        elif kind in _SPANNED and type(found := head.span) is _Span:
+            if len(children) == 1:
+                return found  # one node: its span (spans are immutable values)
+            line, column = found.line, found.column
+        else:
+            line = column = 0
+        kind = type(tail)
+        if kind is Token:
+            end_line, end_column = tail.end_line, tail.end_column
+        elif kind in _SPANNED and type(found := tail.span) is _Span:
+            end_line, end_column = found.end_line, found.end_column
+        else:
+            end_line = end_column = 0
+        if line and column and end_line and end_column:  # always, for the tokens of a text
+            return _Span(line, column, end_line, end_column)
     first = children[0] if children else None
     if len(children) == 1 and not isinstance(first, Token | tuple | list) and first is not None:
         found = getattr(first, "span", None)
@@ -711,6 +740,15 @@ class _Json:
     span: ast.Span
 
 
+# The node types whose ``span`` is their position (every AST node, and _Json): _span
+# reads it directly.
+_SPANNED = frozenset(
+    kind
+    for kind in (*vars(ast).values(), _Json)
+    if isinstance(kind, type) and attrs.has(kind) and "span" in attrs.fields_dict(kind)
+)
+
+
 def _json(item: Any) -> object:
     return item.value if isinstance(item, _Json) else item
 
@@ -718,7 +756,7 @@ def _json(item: Any) -> object:
 def _word(token: Token) -> ast.Word:
     line, column, end_line, end_column = token.line, token.column, token.end_line, token.end_column
     if line and column and end_line and end_column:  # always, for the tokens of a text
-        return _Word(str(token), _Span(line, column, end_line, end_column))
+        return _Word(token.value, _Span(line, column, end_line, end_column))
     return _Word(str(token), _span_of(token))  # pragma: no cover
 
 
