@@ -27,6 +27,10 @@ newline) is inline; tokens that no rule keeps are not built; helper rules make a
 plain list. The transformer is the same object with the same methods, called with
 the same children.
 
+A block reader may stand in for the table on whole blocks (the package's reads common
+rule blocks, see ``_reader.py``): when it reads a block, its value is the block's
+nonterminal; when it does not, the table parses the block as usual.
+
 Only valid texts take this path: at the first thing it does not expect (a
 character no terminal matches, a token the table rejects, brackets nested too deep,
 a string the transformer rejects), the caller parses the text again with lark
