@@ -11,18 +11,14 @@ be read by it, so that these tests test the reader and not the tables.
 
 from __future__ import annotations
 
-from typing import Any
-
 import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lark.exceptions import UnexpectedInput
 
-from massagecodes._lang import _ast as ast
 from massagecodes._lang import _parse
-from massagecodes._lang._driver import NotHandledError
 from massagecodes._lang._reader import BlockReader, keywords_of
+from test_specialised import _agree, _by_lark
 
 _SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -31,36 +27,6 @@ def _reader() -> BlockReader:
     tables = _parse.parser_tables()
     assert tables is not None
     return BlockReader(keywords_of(tables["literals"]))
-
-
-def _tree(document: object) -> Any:
-    assert isinstance(document, ast.Document)
-    return attrs.asdict(document)
-
-
-def _by_lark(text: str) -> Any | None:
-    try:
-        return _tree(_parse._parser().parse(text))
-    except (UnexpectedInput, _parse._TooDeepError, _parse._BadStringError):
-        return None
-
-
-def _by_driver(text: str) -> Any | None:
-    fast = _parse._fast_parser()
-    assert fast is not None
-    try:
-        return _tree(fast.parse(text, _parse.MAX_DEPTH))
-    except (NotHandledError, _parse._BadStringError):
-        return None
-
-
-def _agree(text: str) -> None:
-    expected = _by_lark(text)
-    found = _by_driver(text)
-    if expected is None:
-        assert found is None, "the driver accepted a text that lark refuses"
-    else:
-        assert found == expected
 
 
 # ---- pieces of rule blocks: the reader's subset, and (``odd``) what it must leave alone
