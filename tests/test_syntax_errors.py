@@ -123,6 +123,21 @@ CASES = [
         id="unclosed-parenthesis-over-lines",
     ),
     pytest.param(
+        "97124 AND (97140 -> DENY\nrule R1\n  97124 -> DENNY\nend\n",
+        SYNTAX,
+        [
+            "policy.rules: 2 errors",
+            'policy.rules:1:11: error MC104: this "(" is never closed: add ")"',
+            " 1 | 97124 AND (97140 -> DENY",
+            "   |           ^",
+            'policy.rules:3:12: error MC102: unknown action "DENNY"; expected DENY, BUNDLE, REQUIRE or WARN'
+            ' (did you mean "DENY"?)',
+            " 3 |   97124 -> DENNY",
+            "   |            ^^^^^",
+        ],
+        id="unclosed-parenthesis-before-a-block",
+    ),
+    pytest.param(
         'rule R1\n  97124 -> WARN\nend\ntest "massage"\n  expect WARN R1\n  claim {"date_of_service": "2025-03-14", "lines": [{"code": "97124", "minutes": 30}]',
         SYNTAX,
         [

@@ -480,6 +480,9 @@ def _chunks(text: str) -> Iterator[tuple[int, int, str]]:
                 index += 1
                 if depth <= 0:
                     break
+                following = split_comment(lines[index])[0].split(None, 1) if index < len(lines) else []
+                if following and following[0] in {"rule", "test"}:
+                    break  # a bracket left open: the blocks after it are items of their own
         yield start, offsets[start], "".join(lines[start:index])
 
 
