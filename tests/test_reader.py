@@ -11,13 +11,16 @@ be read by it, so that these tests test the reader and not the tables.
 
 from __future__ import annotations
 
+import gc
+
 import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from massagecodes._lang import _parse
-from massagecodes._lang._reader import BlockReader, keywords_of
+from massagecodes._lang import _reader as reader_module
+from massagecodes._lang._reader import KEYWORDS_READ, BlockReader, keywords_of
 from test_specialised import _agree, _by_lark
 
 _SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
@@ -26,7 +29,7 @@ _SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=list
 def _reader() -> BlockReader:
     tables = _parse.parser_tables()
     assert tables is not None
-    return BlockReader(keywords_of(tables["literals"]))
+    return BlockReader(keywords_of(tables["literals"]), _parse.MAX_NUMBER_DIGITS)
 
 
 # ---- pieces of rule blocks: the reader's subset, and (``odd``) what it must leave alone
@@ -227,3 +230,29 @@ def test_the_reader_reads_common_blocks(text: str) -> None:
 def test_the_reader_leaves_other_blocks_to_the_tables(text: str) -> None:
     assert _reader().read(text, 0, 1, 0) is None
     _agree(text)
+
+
+def test_the_reader_keeps_nothing_of_the_blocks_it_leaves() -> None:
+    """Each give-up raises a new exception: nothing chains the texts and frames of
+    earlier give-ups (one shared exception did, without limit)."""
+    reader = _reader()
+    gc.collect()
+    before = sum(type(item) is reader_module._Block for item in gc.get_objects())
+    for number in range(50):
+        assert reader.read(f"rule a{number}\n  (97124) -> DENY\nend\n", 0, 1, 0) is None
+    gc.collect()
+    assert sum(type(item) is reader_module._Block for item in gc.get_objects()) == before
+
+
+def test_the_reader_needs_the_grammar_s_keywords() -> None:
+    """The shipped grammar has every keyword the reader reads; a grammar without one
+    of them gets no reader (the tables parse every block)."""
+    tables = _parse.parser_tables()
+    assert tables is not None
+    keywords = set(keywords_of(tables["literals"]))
+    assert keywords >= KEYWORDS_READ
+    with pytest.raises(ValueError, match="carc"):
+        BlockReader(keywords - {"carc"}, _parse.MAX_NUMBER_DIGITS)
+    fast = _parse._fast_parser()
+    assert fast is not None
+    assert fast._block is not None  # the package's driver uses the reader

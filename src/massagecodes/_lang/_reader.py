@@ -54,7 +54,6 @@ _PIECE = re.compile(
 _STRING, _AMOUNT, _WORD, _PARAM, _ARROW, _COMPARE, _COMMA, _NEWLINE, _END = range(1, 10)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_MAX_DIGITS = 15  # as _parse.MAX_NUMBER_DIGITS: longer numbers are the tables' (an error)
 
 _Span = ast.Span
 _Word = ast.Word
@@ -64,18 +63,85 @@ Piece = tuple[int, int, int, str]  # kind, start, end, text
 
 
 class _GiveUpError(Exception):
-    """Not a block this reader is sure of: the tables parse it."""
+    """Not a block this reader is sure of: the tables parse it. (A new one each time:
+    raising one shared instance again would chain every traceback, and keep every
+    text and frame it names alive.)"""
 
 
-_GIVE_UP = _GiveUpError()
+# The keywords this reader reads, as the grammar writes them: if the grammar drops or
+# renames one, the reader is not used (see BlockReader).
+KEYWORDS_READ = frozenset(
+    [
+        "rule",
+        "end",
+        "unless",
+        "claim",
+        "into",
+        "OR",
+        "AND",
+        "NOT",
+        "SAME",
+        "DIFFERENT",
+        "DENY",
+        "WARN",
+        "BUNDLE",
+        "REQUIRE",
+        "region",
+        "date",
+        "side",
+        "of",
+        "is",
+        "not",
+        "or",
+        "on",
+        "either",
+        "both",
+        "billed",
+        "any",
+        "modifier",
+        "payer",
+        "provider",
+        "referral",
+        "authorization",
+        "documented",
+        "visits",
+        "this",
+        "year",
+        "months",
+        "since",
+        "first",
+        "visit",
+        "charges",
+        "total",
+        "minutes",
+        "units",
+        "from",
+        "to",
+        "carc",
+        "rarc",
+        "severity",
+        "message",
+        "fix",
+        "cite",
+        "effective",
+        "diagnosis",
+        "documentation",
+    ]
+)
 
 
 class BlockReader:
     """Reads a rule block that starts at a ``rule`` keyword (see the module
-    docstring). ``keywords``: every keyword of the grammar, as written."""
+    docstring). ``keywords``: every keyword of the grammar, as written;
+    ``max_digits``: the most digits a number of a rule may have (a longer one is the
+    tables' error). ValueError if the grammar lacks a keyword the reader reads."""
 
-    def __init__(self, keywords: Iterable[str]) -> None:
+    def __init__(self, keywords: Iterable[str], max_digits: int) -> None:
         self._keywords = frozenset(keywords)
+        missing = KEYWORDS_READ - self._keywords
+        if missing:
+            raise ValueError(f"the grammar has no keyword {', '.join(sorted(missing))}")
+        self._max_digits = max_digits
         self._match = _PIECE.match
 
     def read(self, text: str, start: int, line: int, line_start: int) -> tuple[ast.Rule, int, int, int] | None:
@@ -89,11 +155,12 @@ class BlockReader:
 
 
 class _Block:
-    __slots__ = ("index", "keywords", "line", "line_start", "match", "pieces", "pos", "text")
+    __slots__ = ("index", "keywords", "line", "line_start", "match", "max_digits", "pieces", "pos", "text")
 
     def __init__(self, reader: BlockReader, text: str, start: int, line: int, line_start: int) -> None:
         self.keywords = reader._keywords
         self.match = reader._match
+        self.max_digits = reader._max_digits
         self.text = text
         self.pos = start
         self.line = line
@@ -113,14 +180,14 @@ class _Block:
             while True:
                 found = match(text, pos)
                 if found is None:
-                    raise _GIVE_UP  # a character this reader does not read
+                    raise _GiveUpError  # a character this reader does not read
                 kind: int = found.lastindex  # type: ignore[assignment]
                 if kind == _NEWLINE:
                     self.pos = found.end()
                     break
                 if kind == _END:  # the text ends: its last line, or a block without an end
                     if not pieces:
-                        raise _GIVE_UP
+                        raise _GiveUpError
                     self.pos = found.end()
                     break
                 pieces.append((kind, found.start(kind), found.end(kind), found[kind]))
@@ -135,7 +202,7 @@ class _Block:
     def end_of_line(self) -> None:
         """The line must have no more pieces; the next line starts after it."""
         if self.index != len(self.pieces):
-            raise _GIVE_UP
+            raise _GiveUpError
         self.line += 1
         self.line_start = self.pos
 
@@ -149,7 +216,7 @@ class _Block:
 
     def take(self) -> Piece:
         if self.index >= len(self.pieces):
-            raise _GIVE_UP
+            raise _GiveUpError
         piece = self.pieces[self.index]
         self.index += 1
         return piece
@@ -157,7 +224,7 @@ class _Block:
     def keyword(self, word: str) -> Piece:
         piece = self.take()
         if piece[0] != _WORD or piece[3] != word:
-            raise _GIVE_UP
+            raise _GiveUpError
         return piece
 
     def span(self, piece: Piece) -> ast.Span:
@@ -168,7 +235,7 @@ class _Block:
         """A name: a whole word that spells no keyword."""
         piece = self.take()
         if piece[0] != _WORD or piece[3] in self.keywords:
-            raise _GIVE_UP
+            raise _GiveUpError
         return _Word(piece[3], self.span(piece))
 
     def between(self, first: ast.Span, last: ast.Span) -> ast.Span:
@@ -187,7 +254,7 @@ class _Block:
         condition = self.condition()
         arrow = self.take()
         if arrow[0] != _ARROW:
-            raise _GIVE_UP
+            raise _GiveUpError
         action = self.action()
         unless = None
         if self.peek() == "unless":
@@ -199,7 +266,7 @@ class _Block:
             self.next_line()
             piece = self.take()
             if piece[0] != _WORD:
-                raise _GIVE_UP
+                raise _GiveUpError
             word = piece[3]
             if word == "end":
                 end = piece[2]
@@ -216,12 +283,12 @@ class _Block:
         if key in ("message", "fix", "cite"):
             piece = self.take()
             if piece[0] != _STRING:
-                raise _GIVE_UP
+                raise _GiveUpError
             return ast.Attribute(key, _string(piece[3]), self.between(first, self.span(piece)))  # type: ignore[arg-type]
         if key == "effective":
             dates = self.date_range()
             return ast.Attribute("effective", dates, self.between(first, dates.span))
-        raise _GIVE_UP
+        raise _GiveUpError
 
     def date_range(self) -> ast.DateRange:
         if self.peek() == "from":
@@ -236,7 +303,7 @@ class _Block:
     def date(self) -> tuple[Piece, datetime.date]:
         piece = self.take()
         if piece[0] != _WORD or not _DATE.fullmatch(piece[3]):
-            raise _GIVE_UP
+            raise _GiveUpError
         return piece, _day(piece[3])
 
     # ---- conditions (the grammar's condition, and_cond, chain_item, maybe_not)
@@ -288,7 +355,7 @@ class _Block:
                 start = self.span(self.take())
                 aspect = self.take()
                 if aspect[0] != _WORD or aspect[3] not in ("region", "date", "side"):
-                    raise _GIVE_UP
+                    raise _GiveUpError
                 span = self.between(start, self.span(aspect))
                 relations.append(ast.Relation(word == "SAME", aspect[3], span))  # type: ignore[arg-type]
             else:
@@ -302,20 +369,20 @@ class _Block:
             span = self.span(piece)
             return ast.FlagCond(_Word(text[1:], span), span)
         if kind != _WORD:
-            raise _GIVE_UP
+            raise _GiveUpError
         if text not in self.keywords:
             word = _Word(text, self.span(piece))
             following = self.peek()
             if following == "of" or following == "is" or self.at(_COMPARE):
                 return self.measure(word, word.span, total=False)
             if following == "billed":
-                raise _GIVE_UP
+                raise _GiveUpError
             ref = ast.CodeRef((word,), False, word.span)
             return ast.CodeTerm(ref, word.span)
         span = self.span(piece)
         reader = _ATOMS.get(text)
         if reader is None:
-            raise _GIVE_UP
+            raise _GiveUpError
         return reader(self, span)
 
     def at(self, kind: int) -> bool:
@@ -332,7 +399,7 @@ class _Block:
     def _any_atom(self, start: ast.Span) -> ast.Condition:
         ref = self.any_of(start)
         if self.peek() == "billed":
-            raise _GIVE_UP
+            raise _GiveUpError
         return ast.CodeTerm(ref, ref.span)
 
     def _modifier_atom(self, start: ast.Span) -> ast.Condition:
@@ -404,10 +471,10 @@ class _Block:
     def _total(self, start: ast.Span) -> ast.Condition:
         piece = self.take()
         if piece[0] != _WORD:
-            raise _GIVE_UP
+            raise _GiveUpError
         text = piece[3]
         if text in self.keywords and text not in ("minutes", "units", "date", "region"):
-            raise _GIVE_UP
+            raise _GiveUpError
         measure = _Word(text, self.span(piece))
         # As the transformer does: a total's span starts at its measure's name.
         return self.measure(measure, measure.span, total=True)
@@ -435,7 +502,7 @@ class _Block:
             value = self.value()
             return ast.Comparison(piece[3], (value,), self.between(self.span(piece), value.span))  # type: ignore[arg-type]
         if piece[0] != _WORD or piece[3] != "is":
-            raise _GIVE_UP
+            raise _GiveUpError
         negated = self.peek() == "not"
         if negated:
             self.index += 1
@@ -455,14 +522,14 @@ class _Block:
                 if _DATE.fullmatch(text):
                     return _Value("date", _day(text), span)
                 if not text.isdigit() or not text.isascii():
-                    raise _GIVE_UP
+                    raise _GiveUpError
                 if len(text) > 1 and text.startswith("0"):
                     return _Value("word", text, span)  # as the transformer: 007 is a name
-                if len(text) > _MAX_DIGITS:
-                    raise _GIVE_UP
+                if len(text) > self.max_digits:
+                    raise _GiveUpError
                 return _Value("number", int(text), span)
             if text in self.keywords:
-                raise _GIVE_UP
+                raise _GiveUpError
             return _Value("word", text, span)
         if kind == _STRING:
             return _Value("string", _string(text), span)
@@ -470,7 +537,7 @@ class _Block:
             return _Value("decimal", Decimal(text), span)
         if kind == _PARAM:
             return _Value("param", text[1:], span)
-        raise _GIVE_UP
+        raise _GiveUpError
 
     # ---- actions
     def action(self) -> ast.Action:
@@ -500,7 +567,7 @@ class _Block:
             requirement = self.requirement()
             assert requirement.span is not None
             return ast.Action("REQUIRE", None, None, requirement, self.between(start, requirement.span))
-        raise _GIVE_UP
+        raise _GiveUpError
 
     def requirement(self) -> ast.Requirement:
         piece = self.take()
@@ -514,7 +581,7 @@ class _Block:
         if word == "modifier":
             modifiers, target, last = self.modifiers()
             return ast.Requirement("modifier", modifiers=modifiers, target=target, span=self.between(start, last))
-        raise _GIVE_UP
+        raise _GiveUpError
 
 
 # The atoms that start with a keyword, by the keyword.
@@ -542,7 +609,7 @@ def _string(text: str) -> str:
     lone surrogate; else the tables parse it (and say what is wrong)."""
     value = text[1:-1]
     if _SURROGATE.search(value):
-        raise _GIVE_UP
+        raise _GiveUpError
     return value
 
 
@@ -550,7 +617,7 @@ def _day(text: str) -> datetime.date:
     try:
         return datetime.date.fromisoformat(text)
     except ValueError:
-        raise _GIVE_UP from None
+        raise _GiveUpError from None
 
 
 def keywords_of(literals: dict[str, str]) -> list[str]:
