@@ -9,6 +9,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import pytest
 
 from massagecodes.__main__ import main
@@ -507,9 +508,26 @@ def test_eval_needs_the_licence_an_837p_does_not_carry() -> None:
     assert code == 2
     assert out == "0 evaluated, 1 rejected, 0 denied\n"
     assert err == (
-        f"massagecodes: {X12_EXAMPLE}: invalid claim: segment 21: the 837P does not say the provider's licence"
+        f"massagecodes: {X12_EXAMPLE}[0]: invalid claim: segment 21: the 837P does not say the provider's licence"
         " (LMT, PT, DC, ...): pass license= (eval --license)\n"
     )
+
+
+def test_eval_rejects_a_bad_claim_of_an_837p_alone(tmp_path: Path) -> None:
+    """One bad claim of a batch is rejected, and the others are evaluated."""
+    from test_x12 import example_claim, write
+
+    claim = example_claim()
+    text = write([claim, attrs.evolve(claim, patient=attrs.evolve(claim.patient, id="P-2"))])
+    first, second = text.split("CLM*MC2")
+    (tmp_path / "batch.837").write_text(first + "CLM*MC2" + second.replace("SV1*HC:97140", "SV1*HC:9714X"))
+    code, out, err = run(*EVAL_GIVEN, str(tmp_path / "batch.837"), "--format", "jsonl")
+    assert code == 2
+    assert [json.loads(line)["claim"] for line in out.splitlines()] == [f"{tmp_path / 'batch.837'}[0]"]
+    assert err.startswith(
+        f"massagecodes: {tmp_path / 'batch.837'}[1]: invalid claim: segment 51 SV101 ($.lines[1].code)"
+    )
+    assert err.endswith("1 evaluated, 1 rejected, 0 denied\n")
 
 
 def test_eval_reads_a_fhir_claim_and_a_folder_of_every_kind(tmp_path: Path) -> None:

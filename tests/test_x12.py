@@ -337,6 +337,72 @@ def test_model_problems_point_at_their_segment() -> None:
     assert len(messages) == 2
 
 
+# --- one bad claim of a batch --------------------------------------------------------------
+
+
+def _batch(change_first: tuple[str, str] = ("", ""), change_second: tuple[str, str] = ("", "")) -> str:
+    """Two claims, each under its own billing provider and subscriber; a change to the
+    text of each (from, to)."""
+    claim = example_claim()
+    text = write([claim, attrs.evolve(claim, patient=attrs.evolve(claim.patient, id="P-2"))])
+    first, second = text.split("CLM*MC2")
+    if change_first[0]:
+        first = first.replace(*change_first)
+    if change_second[0]:
+        second = second.replace(*change_second)
+    return first + "CLM*MC2" + second
+
+
+def test_each_claim_of_a_batch_is_read_or_refused_alone() -> None:
+    claim = example_claim()
+    other = attrs.evolve(claim, patient=attrs.evolve(claim.patient, id="P-2"))
+    assert x12.read_837p_each(_batch()) == (claim, other)
+    # A problem of the model: the second claim's procedure code.
+    text = _batch(change_second=("SV1*HC:97140", "SV1*HC:9714X"))
+    with pytest.raises(InputError) as error:
+        x12.read_837p(text)
+    (message,) = problems(error)
+    assert message.startswith("segment 51 SV101 ($.lines[1].code): expected a procedure code")
+    first, second = x12.read_837p_each(text)
+    assert first == claim
+    assert isinstance(second, InputError)
+    assert second.what == "837P claim"
+    assert [str(problem) for problem in second.problems] == [message]
+    # A problem pyx12 finds: the first claim's line charge.
+    first, second = x12.read_837p_each(_batch(change_first=("SV1*HC:97124:GP*120", "SV1*HC:97124:GP*1X0")))
+    assert isinstance(first, InputError)
+    assert [str(problem) for problem in first.problems] == [
+        "segment 24 SV102: Line Item Charge Amount: invalid character"
+    ]
+    assert second == other
+
+
+def test_a_problem_above_a_claim_is_each_of_its_claims() -> None:
+    """The subscriber's loop belongs to every claim under it: two claims of one
+    subscriber are refused, the third (another subscriber's) is read."""
+    text = (DATA / "two-payers.837").read_text(encoding="utf-8").replace("DMG*D8*19750704", "DMG*D8*19751304")
+    first, second, third = x12.read_837p_each(text, license="PT")
+    expected = ["segment 19 DMG02: Subscriber Birth Date: invalid date"]
+    assert isinstance(first, InputError)
+    assert [str(problem) for problem in first.problems] == expected
+    assert isinstance(second, InputError)
+    assert [str(problem) for problem in second.problems] == expected
+    assert third == read("two-payers.837", license="PT")[2]
+
+
+def test_a_problem_of_the_whole_file_refuses_every_claim() -> None:
+    # The transaction's segment count, in SE: no claim's segment.
+    text = _batch().replace("SE*52*0001", "SE*51*0001")
+    with pytest.raises(InputError) as error:
+        x12.read_837p_each(text)
+    assert error.value.what == "837P"
+    assert any("segment 54" in message for message in problems(error)), problems(error)
+    with pytest.raises(InputError, match="not an X12 interchange"):
+        x12.read_837p_each("hello, world")
+    with pytest.raises(InputError, match="payer_kind"):
+        x12.read_837p_each(_batch(), payer_kind="nobody")
+
+
 def test_a_total_that_is_not_the_sum_of_the_lines() -> None:
     text = (DATA / "one-claim.837").read_text(encoding="utf-8").replace("CLM*PCN0001*220", "CLM*PCN0001*230")
     with pytest.raises(InputError) as error:

@@ -800,11 +800,11 @@ def _claims_in_837p(where: str, text: str, given: _Given) -> Iterator[tuple[str,
     from massagecodes import x12  # pyx12 is imported on first use: ExtraMissingError stops the run
 
     try:
-        claims = x12.read_837p(text, license=given.license, payer_kind=given.payer_kind)
-    except InputError as error:
+        claims = x12.read_837p_each(text, license=given.license, payer_kind=given.payer_kind)
+    except InputError as error:  # the whole file's problem (or the arguments')
         yield where, error
         return
-    for index, claim in enumerate(claims):
+    for index, claim in enumerate(claims):  # a bad claim is rejected alone: the others are evaluated
         yield f"{where}[{index}]", claim
 
 

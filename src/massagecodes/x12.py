@@ -33,7 +33,7 @@ from massagecodes._model import Claim, License, PayerKind
 from massagecodes._regions import DEFAULT_REGIONS, RegionVocabulary
 from massagecodes.errors import ExtraMissingError, InputError, Problem
 
-__all__ = ["Address", "BillingProvider", "Person", "Receiver", "Submitter", "read_837p", "write_837p"]
+__all__ = ["Address", "BillingProvider", "Person", "Receiver", "Submitter", "read_837p", "read_837p_each", "write_837p"]
 
 VERSION = "005010X222A1"
 MAX_TEXT = 20_000_000  # characters: far above any real batch, small enough to refuse a runaway input
@@ -1130,7 +1130,38 @@ def read_837p(
     Raises :class:`~massagecodes.errors.InputError` listing every problem, each with
     its segment position (``segment 25 SV102``), and for problems of the model
     itself the claim's JSON path too (``segment 25 SV101 ($.lines[0].code)``).
+    :func:`read_837p_each` reads the good claims of a file that has bad ones.
     """
+    read = _read(text, license, payer_kind, regions, each=False)
+    return tuple(claim for claim in read if isinstance(claim, Claim))
+
+
+def read_837p_each(
+    text: str,
+    *,
+    license: License | str | None = None,
+    payer_kind: PayerKind | str | None = None,
+    regions: RegionVocabulary = DEFAULT_REGIONS,
+) -> tuple[Claim | InputError, ...]:
+    """Each claim of an 837P interchange, or what is wrong with it, in file order: one
+    bad claim does not keep the others from being read (a batch from a clearinghouse
+    can then be evaluated, and its bad claims sent back).
+
+    Reads as :func:`read_837p` does, and a claim's problems are those
+    :func:`read_837p` would list for it alone. A problem pyx12 finds goes to every
+    claim whose segments it is in: the claim's own loops (2300 and below), or the billing provider, subscriber
+    and patient loops above it (a problem there is each of their claims'). A problem
+    anywhere else (the envelope, the submitter or receiver, a file cut short, a
+    segment count) is the whole file's: then, and for bad arguments, it raises
+    :class:`~massagecodes.errors.InputError` listing every problem, as
+    :func:`read_837p` does.
+    """
+    return tuple(_read(text, license, payer_kind, regions, each=True))
+
+
+def _read(
+    text: object, license: object, payer_kind: object, regions: object, *, each: bool
+) -> list[Claim | InputError]:
     pyx12 = _pyx12()
     found: list[Problem] = []
     if not isinstance(text, str):
@@ -1143,24 +1174,53 @@ def read_837p(
         )
     chosen_license = _enum_argument("license", license, License, found)
     chosen_kind = _enum_argument("payer_kind", payer_kind, PayerKind, found)
-    vocabulary: object = regions
-    if not isinstance(vocabulary, RegionVocabulary):
+    if not isinstance(regions, RegionVocabulary):
         found.append(Problem("regions", "expected a RegionVocabulary"))
     _raise_if(found, "argument")
+    assert isinstance(regions, RegionVocabulary)
     # A byte order mark or blank lines before ISA are not data (ISA's length counts from its "I").
     segments, found = _validate(pyx12, text.lstrip("\ufeff \t\r\n"))
+    all_parts = list(_split_claims(segments)) if segments else []
+    placed: list[list[Problem]] = [[] for _ in all_parts]
     if found:
-        raise InputError(found, what="837P")
-    claims: list[Claim] = []
-    for parts in _split_claims(segments):
+        if not each or not _placed_on_claims(found, all_parts, placed):
+            raise InputError(found, what="837P")
+        found = []  # each is on the claims whose segments it is in
+    read: list[Claim | InputError] = []
+    for parts, theirs in zip(all_parts, placed, strict=True):
         claim, problems = _read_claim(parts, chosen_license, chosen_kind, regions)
-        found += problems
-        if claim is not None:
-            claims.append(claim)
-    if not claims and not found:
+        if not each:
+            found += problems
+            if claim is not None:
+                read.append(claim)
+        elif theirs:  # as read_837p: pyx12's problems alone (reading invalid segments adds only echoes of them)
+            read.append(InputError(theirs, what="837P claim"))
+        elif problems or claim is None:
+            read.append(InputError(problems, what="837P claim"))
+        else:
+            read.append(claim)
+    if not read and not found:
         found.append(Problem("segment 1", "the interchange holds no claim (loop 2300)"))
     _raise_if(found, "837P")
-    return tuple(claims)
+    return read
+
+
+def _placed_on_claims(found: Sequence[Problem], all_parts: Sequence[_ClaimParts], placed: list[list[Problem]]) -> bool:
+    """Each problem onto the claims whose segments it is in (see read_837p_each);
+    False if one is in none of them (the whole file's)."""
+    owners: dict[int, list[int]] = {}
+    for index, parts in enumerate(all_parts):
+        loops = (parts.billing, parts.subscriber, parts.patient, parts.claim, parts.rendering, parts.other)
+        for seg in (*(seg for loop in loops for seg in loop), *(seg for line in parts.lines for seg in line)):
+            owners.setdefault(seg.position, []).append(index)
+    for problem in found:
+        match = re.match(r"segment ([0-9]+)", problem.path)
+        indexes = owners.get(int(match.group(1))) if match else None
+        if not indexes:
+            return False
+        for index in dict.fromkeys(indexes):
+            placed[index].append(problem)
+    return True
 
 
 def _enum_argument(name: str, value: object, kind: Any, found: list[Problem]) -> Any:
