@@ -830,7 +830,11 @@ def _passthrough(method: Callable[[Any, list[Any]], Any]) -> Callable[[Any, list
 
 
 class _ToAst(Transformer[Token, Any]):
-    """One method per grammar rule; each returns an AST node (or a small tuple)."""
+    """One method per grammar rule; each returns an AST node (or a small tuple).
+
+    ``_reader.py`` builds the same nodes for the rule blocks it reads: a change to
+    what a method here builds for a rule block (a node, a field, a span) must be made
+    there too (``tests/test_reader.py`` compares the two on generated blocks)."""
 
     # ---- header
     def ruleset_stmt(self, c: list[Any]) -> ast.HeaderItem:
