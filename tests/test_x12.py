@@ -390,6 +390,18 @@ def test_a_problem_above_a_claim_is_each_of_its_claims() -> None:
     assert third == read("two-payers.837", license="PT")[2]
 
 
+def test_a_claim_whose_segments_pyx12_refuses_is_not_read() -> None:
+    """Its segments may lack what reading needs (here the subscriber's SBR)."""
+    claim = attrs.evolve(example_claim(), payer=attrs.evolve(example_claim().payer, kind=mc.PayerKind.SELF_PAY))
+    text = write([claim]).replace("SBR*P*18*******ZZ~", "SBQ*P*18*******ZZ~")
+    (refused,) = x12.read_837p_each(text)
+    assert isinstance(refused, InputError)
+    assert [str(problem) for problem in refused.problems] == [
+        "segment 14 SBQ: unrecognised segment (Subscriber Hierarchical Level)",
+        "segment 15 SBR: mandatory segment missing (Subscriber Information)",
+    ]
+
+
 def test_a_problem_of_the_whole_file_refuses_every_claim() -> None:
     # The transaction's segment count, in SE: no claim's segment.
     text = _batch().replace("SE*52*0001", "SE*51*0001")

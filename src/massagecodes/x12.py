@@ -1188,13 +1188,14 @@ def _read(
         found = []  # each is on the claims whose segments it is in
     read: list[Claim | InputError] = []
     for parts, theirs in zip(all_parts, placed, strict=True):
+        if theirs:  # as read_837p, pyx12's problems alone: its segments are not read (they may lack any)
+            read.append(InputError(theirs, what="837P claim"))
+            continue
         claim, problems = _read_claim(parts, chosen_license, chosen_kind, regions)
         if not each:
             found += problems
             if claim is not None:
                 read.append(claim)
-        elif theirs:  # as read_837p: pyx12's problems alone (reading invalid segments adds only echoes of them)
-            read.append(InputError(theirs, what="837P claim"))
         elif problems or claim is None:
             read.append(InputError(problems, what="837P claim"))
         else:
