@@ -368,35 +368,34 @@ def test_each_claim_of_a_batch_is_read_or_refused_alone() -> None:
     assert isinstance(second, InputError)
     assert second.what == "837P claim"
     assert [str(problem) for problem in second.problems] == [message]
-    # A problem pyx12 finds: the first claim's line charge.
-    first, second = x12.read_837p_each(_batch(change_first=("SV1*HC:97124:GP*120", "SV1*HC:97124:GP*1X0")))
-    assert isinstance(first, InputError)
-    assert [str(problem) for problem in first.problems] == [
-        "segment 24 SV102: Line Item Charge Amount: invalid character"
-    ]
-    assert second == other
+    # A problem pyx12 finds is the whole file's: it may report it at another claim's segment.
+    with pytest.raises(InputError) as error:
+        x12.read_837p_each(_batch(change_first=("SV1*HC:97124:GP*120", "SV1*HC:97124:GP*1X0")))
+    assert problems(error) == ["segment 24 SV102: Line Item Charge Amount: invalid character"]
 
 
-def test_a_problem_above_a_claim_is_each_of_its_claims() -> None:
-    """The subscriber's loop belongs to every claim under it: two claims of one
-    subscriber are refused, the third (another subscriber's) is read."""
-    text = (DATA / "two-payers.837").read_text(encoding="utf-8").replace("DMG*D8*19750704", "DMG*D8*19751304")
-    first, second, third = x12.read_837p_each(text, license="PT")
-    expected = ["segment 19 DMG02: Subscriber Birth Date: invalid date"]
-    assert isinstance(first, InputError)
-    assert [str(problem) for problem in first.problems] == expected
-    assert isinstance(second, InputError)
-    assert [str(problem) for problem in second.problems] == expected
-    assert third == read("two-payers.837", license="PT")[2]
+def test_problems_pyx12_finds_refuse_the_whole_file() -> None:
+    """A missing segment is reported at the next one pyx12 reads, which may be another
+    claim's, and a broken HL moves segments to other claims: no claim is returned."""
+    text = (DATA / "two-payers.837").read_text(encoding="utf-8")
+    for broken in (
+        text.replace("DMG*D8*19750704", "DMG*D8*19751304"),  # a subscriber's birth date
+        text.replace("NM1*PR*2*BLUE PLAN OF OREGON*****PI*BPO01~", ""),  # a payer, reported at the next CLM
+        text.replace("HL*3*1*22*1", "HL*3*1*2X*1"),  # a subscriber's HL: later claims would get another's data
+    ):
+        assert broken != text
+        with pytest.raises(InputError) as error:
+            x12.read_837p_each(broken, license="PT")
+        assert error.value.what == "837P"
 
 
-def test_a_claim_whose_segments_pyx12_refuses_is_not_read() -> None:
+def test_a_file_pyx12_refuses_is_not_read() -> None:
     """Its segments may lack what reading needs (here the subscriber's SBR)."""
     claim = attrs.evolve(example_claim(), payer=attrs.evolve(example_claim().payer, kind=mc.PayerKind.SELF_PAY))
     text = write([claim]).replace("SBR*P*18*******ZZ~", "SBQ*P*18*******ZZ~")
-    (refused,) = x12.read_837p_each(text)
-    assert isinstance(refused, InputError)
-    assert [str(problem) for problem in refused.problems] == [
+    with pytest.raises(InputError) as error:
+        x12.read_837p_each(text)
+    assert problems(error) == [
         "segment 14 SBQ: unrecognised segment (Subscriber Hierarchical Level)",
         "segment 15 SBR: mandatory segment missing (Subscriber Information)",
     ]

@@ -1148,13 +1148,13 @@ def read_837p_each(
     can then be evaluated, and its bad claims sent back).
 
     Reads as :func:`read_837p` does, and a claim's problems are those
-    :func:`read_837p` would list for it alone. A problem pyx12 finds goes to every
-    claim whose segments it is in: the claim's own loops (2300 and below), or the billing provider, subscriber
-    and patient loops above it (a problem there is each of their claims'). A problem
-    anywhere else (the envelope, the submitter or receiver, a file cut short, a
-    segment count) is the whole file's: then, and for bad arguments, it raises
-    :class:`~massagecodes.errors.InputError` listing every problem, as
-    :func:`read_837p` does.
+    :func:`read_837p` would list for it alone: the model's (a procedure code, an NPI,
+    a total that is not the sum of the lines, ...). A problem pyx12 finds in the X12
+    itself (a bad element, a missing segment, the envelope, a file cut short) is the
+    whole file's: pyx12 may report it at a segment of another claim, and the file's
+    structure can no longer be trusted to say which segments are whose. Then, and for
+    bad arguments, it raises :class:`~massagecodes.errors.InputError` listing every
+    problem, as :func:`read_837p` does.
     """
     return tuple(_read(text, license, payer_kind, regions, each=True))
 
@@ -1180,17 +1180,10 @@ def _read(
     assert isinstance(regions, RegionVocabulary)
     # A byte order mark or blank lines before ISA are not data (ISA's length counts from its "I").
     segments, found = _validate(pyx12, text.lstrip("\ufeff \t\r\n"))
-    all_parts = list(_split_claims(segments)) if segments else []
-    placed: list[list[Problem]] = [[] for _ in all_parts]
-    if found:
-        if not each or not _placed_on_claims(found, all_parts, placed):
-            raise InputError(found, what="837P")
-        found = []  # each is on the claims whose segments it is in
+    if found:  # pyx12's problems are the whole file's: where it reports one need not be the claim it concerns
+        raise InputError(found, what="837P")
     read: list[Claim | InputError] = []
-    for parts, theirs in zip(all_parts, placed, strict=True):
-        if theirs:  # as read_837p, pyx12's problems alone: its segments are not read (they may lack any)
-            read.append(InputError(theirs, what="837P claim"))
-            continue
+    for parts in _split_claims(segments):
         claim, problems = _read_claim(parts, chosen_license, chosen_kind, regions)
         if not each:
             found += problems
@@ -1204,24 +1197,6 @@ def _read(
         found.append(Problem("segment 1", "the interchange holds no claim (loop 2300)"))
     _raise_if(found, "837P")
     return read
-
-
-def _placed_on_claims(found: Sequence[Problem], all_parts: Sequence[_ClaimParts], placed: list[list[Problem]]) -> bool:
-    """Each problem onto the claims whose segments it is in (see read_837p_each);
-    False if one is in none of them (the whole file's)."""
-    owners: dict[int, list[int]] = {}
-    for index, parts in enumerate(all_parts):
-        loops = (parts.billing, parts.subscriber, parts.patient, parts.claim, parts.rendering, parts.other)
-        for seg in (*(seg for loop in loops for seg in loop), *(seg for line in parts.lines for seg in line)):
-            owners.setdefault(seg.position, []).append(index)
-    for problem in found:
-        match = re.match(r"segment ([0-9]+)", problem.path)
-        indexes = owners.get(int(match.group(1))) if match else None
-        if not indexes:
-            return False
-        for index in dict.fromkeys(indexes):
-            placed[index].append(problem)
-    return True
 
 
 def _enum_argument(name: str, value: object, kind: Any, found: list[Problem]) -> Any:
