@@ -1132,8 +1132,9 @@ def read_837p(
     itself the claim's JSON path too (``segment 25 SV101 ($.lines[0].code)``).
     :func:`read_837p_each` reads the good claims of a file that has bad ones.
     """
-    read = _read(text, license, payer_kind, regions, each=False)
-    return tuple(claim for claim in read if isinstance(claim, Claim))
+    read = _read(text, license, payer_kind, regions)
+    _raise_if([problem for _, problems in read for problem in problems], "837P")
+    return tuple(claim for claim, _ in read if claim is not None)
 
 
 def read_837p_each(
@@ -1156,12 +1157,17 @@ def read_837p_each(
     bad arguments, it raises :class:`~massagecodes.errors.InputError` listing every
     problem, as :func:`read_837p` does.
     """
-    return tuple(_read(text, license, payer_kind, regions, each=True))
+    return tuple(
+        InputError(problems, what="837P claim") if problems or claim is None else claim
+        for claim, problems in _read(text, license, payer_kind, regions)
+    )
 
 
 def _read(
-    text: object, license: object, payer_kind: object, regions: object, *, each: bool
-) -> list[Claim | InputError]:
+    text: object, license: object, payer_kind: object, regions: object
+) -> list[tuple[Claim | None, list[Problem]]]:
+    """Each claim of the file with its own problems; InputError for the arguments' and
+    the whole file's problems (every problem pyx12 finds, or no claim at all)."""
     pyx12 = _pyx12()
     found: list[Problem] = []
     if not isinstance(text, str):
@@ -1182,20 +1188,9 @@ def _read(
     segments, found = _validate(pyx12, text.lstrip("\ufeff \t\r\n"))
     if found:  # pyx12's problems are the whole file's: where it reports one need not be the claim it concerns
         raise InputError(found, what="837P")
-    read: list[Claim | InputError] = []
-    for parts in _split_claims(segments):
-        claim, problems = _read_claim(parts, chosen_license, chosen_kind, regions)
-        if not each:
-            found += problems
-            if claim is not None:
-                read.append(claim)
-        elif problems or claim is None:
-            read.append(InputError(problems, what="837P claim"))
-        else:
-            read.append(claim)
-    if not read and not found:
-        found.append(Problem("segment 1", "the interchange holds no claim (loop 2300)"))
-    _raise_if(found, "837P")
+    read = [_read_claim(parts, chosen_license, chosen_kind, regions) for parts in _split_claims(segments)]
+    if not read:
+        raise InputError([Problem("segment 1", "the interchange holds no claim (loop 2300)")], what="837P")
     return read
 
 

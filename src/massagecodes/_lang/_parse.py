@@ -462,17 +462,14 @@ def _chunks(text: str) -> Iterator[tuple[int, int, str]]:
         offsets.append(offsets[-1] + len(item))
     index = 0
     while index < len(lines):
-        stripped = split_comment(lines[index])[0].strip()
-        if not stripped:
+        if not split_comment(lines[index])[0].strip():
             index += 1
             continue
         start = index
-        first = stripped.split(None, 1)[0]
-        if first in {"rule", "test"}:
+        if _starts_block(lines[index]):
             index += 1
             while index < len(lines) and split_comment(lines[index])[0].strip() != "end":
-                following = split_comment(lines[index])[0].strip().split(None, 1)
-                if following and following[0] in {"rule", "test"}:
+                if _starts_block(lines[index]):
                     break  # the block lacks its "end": stop before the next block
                 index += 1
             if index < len(lines) and split_comment(lines[index])[0].strip() == "end":
@@ -484,10 +481,15 @@ def _chunks(text: str) -> Iterator[tuple[int, int, str]]:
                 index += 1
                 if depth <= 0:
                     break
-                following = split_comment(lines[index])[0].split(None, 1) if index < len(lines) else []
-                if following and following[0] in {"rule", "test"}:
+                if index < len(lines) and _starts_block(lines[index]):
                     break  # a bracket left open: the blocks after it are items of their own
         yield start, offsets[start], "".join(lines[start:index])
+
+
+def _starts_block(line: str) -> bool:
+    """Whether a line's first word opens a ``rule`` or ``test`` block."""
+    words = split_comment(line)[0].split(None, 1)
+    return bool(words) and words[0] in {"rule", "test"}
 
 
 def split_comment(line: str) -> tuple[str, str | None]:
