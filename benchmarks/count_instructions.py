@@ -34,7 +34,7 @@ from benchmarks.bench_rules import generate, render_ruleset
 _CHILD = r"""
 import functools, gc, sys
 import massagecodes
-from massagecodes._lang import _parse
+from massagecodes._syntax import _parser as _parse
 text = open(sys.argv[1], encoding="utf-8").read()
 work = {"compile": lambda: massagecodes.compile_rules(text), "parse": lambda: _parse.parse(text)}[sys.argv[2]]
 work()

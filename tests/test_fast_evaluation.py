@@ -1,9 +1,9 @@
 """The specialised rule evaluators give exactly what the general solver gives.
 
 ``Ruleset.evaluate`` runs each rule through an evaluator made for its shape
-(``_ruleset._plan``: one code term, a pair of code terms with or without a
+(``_plans.plan_of``: one code term, a pair of code terms with or without a
 SAME/DIFFERENT relation, tests of the claim around one code term; the common
-actions), and remembers the candidate rules of each set of claim codes. ``_apply``,
+actions), and remembers the candidate rules of each set of claim codes. ``_reference.apply``,
 the general solver, stays the reference (and explains). These tests compare the two
 rule by rule (the finding, and the missing values that make a rule undecided) and
 whole evaluations (every field of the result, ``to_dict`` and ``explain``), on the
@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import massagecodes as mc
-from massagecodes import _ruleset
-from massagecodes._lang import _predicates as p
+from massagecodes._engine import _actions, _plans, _reference
+from massagecodes._engine import _predicates as p
 
 SHIPPED = ("auto-pip-florida", "cms-therapy", "commercial", "no-fault-new-york", "workers-comp-washington")
 
@@ -301,11 +301,11 @@ def general_evaluate(ruleset: mc.Ruleset, claim: mc.Claim) -> mc.Result:
     for position in ruleset._find_candidates(frozenset(facts.by_code)):
         seen = len(ctx.missing)
         rule = ruleset.rules[position]
-        finding = _ruleset._apply(rule, ctx)
+        finding = _reference.apply(rule, ctx)
         if finding is not None:
             findings.append(finding)
         elif len(ctx.missing) > seen:
-            undecided.append((rule.id, _ruleset._undecided_reason(ctx.missing[seen:])))
+            undecided.append((rule.id, _reference.undecided_reason(ctx.missing[seen:])))
     return ruleset._result(claim, (), facts, tuple(findings), tuple(undecided))
 
 
@@ -313,8 +313,8 @@ def assert_same_rules(ruleset: mc.Ruleset, claim: mc.Claim, history: tuple[mc.Cl
     general_ctx = p.Context(p.Facts(claim, history, ruleset.unit_method, ruleset.catalog))
     fast_ctx = p.Context(p.Facts(claim, history, ruleset.unit_method, ruleset.catalog))
     for rule in ruleset.rules:
-        expected = _ruleset._apply(rule, general_ctx)
-        assert _ruleset._plan(rule)(fast_ctx) == expected, rule.id
+        expected = _reference.apply(rule, general_ctx)
+        assert _plans.plan_of(rule)(fast_ctx) == expected, rule.id
         assert fast_ctx.missing == general_ctx.missing, rule.id
 
 
@@ -381,31 +381,44 @@ def test_whole_evaluation_as_the_general_solver(index: int, data: st.DataObject)
 
 
 def test_the_common_shapes_are_specialised() -> None:
-    general = {rule.id for rule in shapes().rules if isinstance(_ruleset._plan(rule), functools.partial)}
+    general = {rule.id for rule in shapes().rules if isinstance(_plans.plan_of(rule), functools.partial)}
     # An `unless` on another line, or a requirement on a named code, stays general.
     assert general == {"not-with", "unless-on"}
 
 
+def _plan_name(plan: Any) -> str:
+    """The plan's function and its steps: ``bound_lines OnCodes Lacking``."""
+    chain = getattr(plan, "steps", None)
+    steps = [type(step).__name__ for step in chain.steps] if chain is not None else []
+    return " ".join([getattr(plan, "__name__", "general"), *steps])
+
+
 def test_each_shape_gets_its_evaluator() -> None:
-    plans = {rule.id: getattr(_ruleset._plan(rule), "__name__", "general") for rule in shapes().rules}
-    # One slot, its line the target: the bound lines, one evaluator per form of action.
+    plans = {rule.id: _plan_name(_plans.plan_of(rule)) for rule in shapes().rules}
+    # One slot, its line the target: the bound lines through the action's steps.
     assert {plans[name] for name in ("payer", "state", "dx", "minutes", "region-is", "payer-name", "dx-exact")} == {
-        "lines_plain"
+        "bound_lines OnCodes"
     }
-    assert {plans[name] for name in ("line-then-claim", "claim-then-line", "total-history")} == {"lines_plain"}
-    assert {plans[name] for name in ("gp", "gp-group", "units-of", "gp-unless")} == {"lines_lacking"}
-    assert {plans[name] for name in ("units", "minutes-short")} == {"lines_given"}
+    assert {plans[name] for name in ("line-then-claim", "claim-then-line", "total-history")} == {"bound_lines OnCodes"}
+    assert {plans[name] for name in ("gp", "gp-group", "units-of")} == {"bound_lines OnCodes Lacking"}
+    assert plans["gp-unless"] == "bound_lines OnCodes Lacking NotExcused"
+    assert {plans[name] for name in ("units", "minutes-short")} == {"bound_lines OnCodes NotExcused"}
     # One slot, the action on the claim; tests of the claim only.
-    assert {plans[name] for name in ("auth", "referral", "claim-unless", "referral-unless")} == {"claim_lines"}
+    assert {plans[name].split()[0] for name in ("auth", "referral", "claim-unless", "referral-unless")} == {
+        "claim_lines"
+    }
     assert {plans[name] for name in ("claim-wide", "claim-test", "total", "total-and", "total-of")} == {"claim_tests"}
     # Pairs whose target is the line of one slot (BUNDLE included), unless its own modifier.
-    assert {plans[name] for name in ("pair", "pair-side", "pair-date", "bundle", "bundle-unless")} == {"slot_lines"}
+    assert {plans[name].split()[0] for name in ("pair", "pair-side", "pair-date", "bundle", "bundle-unless")} == {
+        "slot_lines"
+    }
+    assert plans["bundle-unless"] == "slot_lines OnCodes NotExcused"
     # Effective dates: the check, then the evaluator of the shape.
     assert plans["pair-old"] == plans["pair-later"] == "run"
 
 
 def test_each_shape_gets_its_source() -> None:
-    sources = {rule.id: _ruleset._env_source(rule).__name__ for rule in shapes().rules}
+    sources = {rule.id: rule.condition.env_source(rule.slots).__name__ for rule in shapes().rules}
     # A measure of a code's lines, alone: its lines whose value holds.
     assert {sources[name] for name in ("minutes", "minutes-short", "region-is", "units-of")} == {"measured"}
     # Tests of the claim only (one, or an AND of them, `total` among them): no line bound.
@@ -427,13 +440,13 @@ def test_findings_are_made_once_per_rule_and_lines() -> None:
     assert second == general_evaluate(ruleset, claim)
     # Past the limit the remembered findings are forgotten, and made again the same.
     rule = next(rule for rule in ruleset.rules if rule.id == "gp")
-    plan = _ruleset._plan(rule)
-    for count in range(_ruleset._FINDINGS_PER_RULE + 2):
+    plan = _plans.plan_of(rule)
+    for count in range(_actions._FINDINGS_PER_RULE + 2):
         other = claim_of(
             lines=[{"code": "97124", "units": 1, "modifiers": ["GP"] if count >> bit & 1 else []} for bit in range(7)],
         )
         found = plan(p.Context(p.Facts(other, (), ruleset.unit_method, ruleset.catalog)))
-        assert found == _ruleset._apply(rule, p.Context(p.Facts(other, (), ruleset.unit_method, ruleset.catalog)))
+        assert found == _reference.apply(rule, p.Context(p.Facts(other, (), ruleset.unit_method, ruleset.catalog)))
 
 
 def test_partly_effective_rules_use_the_general_way() -> None:

@@ -193,7 +193,7 @@ def check_text(text: str) -> mc.Ruleset | None:
 
 
 def _grammar() -> lark.Lark:
-    # As in massagecodes._lang._parse, without the post-lexer (from_lark ignores it).
+    # As in massagecodes._syntax._parser, without the post-lexer (from_lark ignores it).
     return lark.Lark(
         _resources.read_text("grammar", "rules.lark"),
         parser="lalr",
@@ -312,7 +312,7 @@ def test_texts_from_the_grammar(text: str) -> None:
 @given(grammar_texts)
 def test_format_properties_on_texts_from_the_grammar(text: str) -> None:
     """format(format(x)) == format(x), and parse(format(x)) == parse(x)."""
-    from massagecodes._lang._parse import parse
+    from massagecodes._syntax._parser import parse
 
     try:
         document = parse(text)

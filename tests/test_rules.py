@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import massagecodes as mc
-from massagecodes._lang import _predicates as p
+from massagecodes._engine import _predicates as p
 
 DESIGN = "97124 AND 97140 SAME region -> DENY unless modifier 59"
 
@@ -579,7 +579,7 @@ def test_dates_in_rules_are_dates() -> None:
     "path", sorted((Path(__file__).resolve().parent.parent / "rulesets").glob("*.rules")), ids=lambda p: p.name
 )
 def test_format_round_trip_on_shipped_rulesets(path: Path) -> None:
-    from massagecodes._lang._parse import parse
+    from massagecodes._syntax._parser import parse
 
     text = path.read_text(encoding="utf-8")
     formatted = mc.format_rules(text)
@@ -603,7 +603,7 @@ def test_format_round_trip_on_shipped_rulesets(path: Path) -> None:
     ids=["small-decimal", "json-exponents"],
 )
 def test_format_keeps_numbers_the_grammar_reads(text: str, shown: str) -> None:
-    from massagecodes._lang._parse import parse
+    from massagecodes._syntax._parser import parse
 
     formatted = mc.format_rules(text)
     assert shown in formatted

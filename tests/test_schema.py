@@ -42,10 +42,8 @@ def _example_claims() -> list[tuple[str, Any]]:
     ]
     for path in sorted([*(ROOT / "rulesets").glob("*.rules"), *(ROOT / "examples").glob("*.rules")]):
         for test in mc.load_rules(path).tests:
-            assert test.claim is not None
-            found.append((f"{path.name}: {test.name}", test.claim.value))
-            history: Any = test.history.value if test.history is not None else []
-            found.extend((f"{path.name}: {test.name}: history", item) for item in history)
+            found.append((f"{path.name}: {test.name}", test.claim))
+            found.extend((f"{path.name}: {test.name}: history", item) for item in test.history)
     return found
 
 

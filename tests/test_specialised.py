@@ -1,6 +1,6 @@
 """The specialised fast paths give exactly what the general ones give.
 
-The parser's fast driver (``massagecodes._lang._driver``) runs lark's own tables,
+The parser's fast driver (``massagecodes._syntax._driver``) runs lark's own tables,
 lexers and child filters in one loop; lark's parser stays the reference, and parses
 every text the driver does not accept (so that syntax errors are lark's, reported
 as before). These tests compare the two on the shipped rulesets, generated rule
@@ -25,9 +25,9 @@ from lark.exceptions import UnexpectedInput
 
 import massagecodes as mc
 from massagecodes import _resources
-from massagecodes._lang import _ast as ast
-from massagecodes._lang import _parse
-from massagecodes._lang._driver import FastParser, NotHandledError
+from massagecodes._syntax import _ast as ast
+from massagecodes._syntax import _parser as _parse
+from massagecodes._syntax._driver import FastParser, NotHandledError
 from test_robustness import SAMPLE, edited_samples, grammar_texts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,11 +98,11 @@ def test_the_fast_parser_is_in_use() -> None:
 
 def test_the_shipped_tables_are_those_of_the_grammar() -> None:
     """grammar/rules.tables.json is what lark makes of grammar/rules.lark: written
-    again (``python -m massagecodes._lang._write_tables``) after every grammar edit."""
+    again (``python -m massagecodes._syntax._write_tables``) after every grammar edit."""
     shipped = json.loads((ROOT / "grammar" / _parse.TABLES_FILE).read_text(encoding="utf-8"))
     grammar = (ROOT / "grammar" / "rules.lark").read_text(encoding="utf-8")
     assert shipped["grammar_sha256"] == _parse.grammar_digest(grammar), (
-        "grammar/rules.lark changed: run python -m massagecodes._lang._write_tables"
+        "grammar/rules.lark changed: run python -m massagecodes._syntax._write_tables"
     )
     assert _parse.parser_tables() == shipped  # the process runs the shipped tables
     built = _parse.built_tables()
@@ -183,7 +183,7 @@ def test_a_process_compiles_without_building_lark_s_parser() -> None:
     """The shipped tables spare a process lark's parser (and its strict-mode checks,
     about half a second) until a text has a syntax error."""
     code = (
-        "import massagecodes, massagecodes._lang._parse as p\n"
+        "import massagecodes, massagecodes._syntax._parser as p\n"
         "massagecodes.load_ruleset('cms-therapy')\n"
         "print(p._parser.cache_info().currsize)\n"
         "try:\n    massagecodes.compile_rules('97124 -> deny')\n"

@@ -187,7 +187,7 @@ def test_evaluation_does_not_depend_on_table_size(tmp_path: Path) -> None:
     value = claim({"code": "97530", "units": 1}, {"code": "97140", "units": 1})
     assert [f.rule_id for f in ruleset.evaluate(value).findings] == ["ptp:97530-97140"]
     (table, _) = ruleset.tables
-    from massagecodes._lang import _predicates
+    from massagecodes._engine import _predicates
 
     facts = _predicates.Facts(value, (), ruleset.unit_method, ruleset.catalog)
     assert [rule.id for rule in table.rules_for(facts, "t")] == ["ptp:97530-97140"]

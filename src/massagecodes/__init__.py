@@ -12,7 +12,9 @@ from importlib.metadata import PackageNotFoundError, version
 
 from massagecodes import errors, units
 from massagecodes._codes import DEFAULT_CATALOG, CodeCatalog, CodeInfo
-from massagecodes._lang._compile import CompiledRule as Rule
+from massagecodes._engine import CompiledRule as Rule
+from massagecodes._engine import Finding, Result, Ruleset, RuleTestOutcome
+from massagecodes._loading import RulesetInfo, available_rulesets, compile_rules, load_rules, load_ruleset
 from massagecodes._model import (
     Authorization,
     Claim,
@@ -30,8 +32,7 @@ from massagecodes._model import (
     Treatment,
 )
 from massagecodes._regions import DEFAULT_REGIONS, Region, RegionVocabulary, Side
-from massagecodes._registry import RulesetInfo, available_rulesets, load_ruleset
-from massagecodes._ruleset import Finding, Result, Ruleset, RuleTestOutcome, compile_rules, format_rules, load_rules
+from massagecodes._syntax import format_rules
 from massagecodes.errors import (
     Diagnostic,
     ExtraMissingError,

@@ -17,19 +17,18 @@ from typing import Any, TextIO, TypeVar
 import attrs
 
 from massagecodes import units
-from massagecodes._lang._analysis import analyse, icd10_warnings
-from massagecodes._lang._parse import parse
-from massagecodes._model import Claim, License, PayerKind
-from massagecodes._registry import available_rulesets, directory_resolver, load_ruleset
-from massagecodes._ruleset import (
-    Result,
-    Ruleset,
-    RuleTestOutcome,
+from massagecodes._compiler import analyse, icd10_warnings
+from massagecodes._engine import Result, Ruleset, RuleTestOutcome
+from massagecodes._loading import (
+    available_rulesets,
     compile_rules,
-    format_rules,
+    directory_resolver,
     load_rules,
+    load_ruleset,
     read_rules_file,
 )
+from massagecodes._model import Claim, License, PayerKind
+from massagecodes._syntax import format_rules, parse
 from massagecodes.errors import Diagnostic, InputError, MassagecodesError, Problem, RulesError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2

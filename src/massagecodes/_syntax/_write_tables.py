@@ -1,7 +1,7 @@
 """Writes ``grammar/rules.tables.json``, the parser tables the fast driver runs, from
 ``grammar/rules.lark``. Run it after editing the grammar::
 
-    python -m massagecodes._lang._write_tables
+    python -m massagecodes._syntax._write_tables
 
 The tables are plain JSON (never a pickle). Until they are written again, the
 package sees that they name another grammar text and builds them from lark at run
@@ -14,7 +14,7 @@ import json
 import pathlib
 
 from massagecodes import _resources
-from massagecodes._lang._parse import TABLES_FILE, built_tables
+from massagecodes._syntax._parser import TABLES_FILE, built_tables
 
 
 def main() -> None:

@@ -28,8 +28,8 @@ from collections.abc import Iterator
 
 import attrs
 
-from massagecodes._lang import _predicates as p
-from massagecodes._lang._compile import CompiledRule, Target
+from massagecodes._engine import _predicates as p
+from massagecodes._engine._rules import CompiledRule, Target
 from massagecodes.errors import Diagnostic, RulesSemanticError
 
 # NCCI: these modifiers bypass an edit whose indicator is 1 (DOMAIN.md section 4; CMS NCCI ch. I).
@@ -299,4 +299,5 @@ def load_mue(data: bytes, *, file: str, source: str, digest: str) -> MueTable:
     return MueTable(file, digest, limits, rationale, len(limits))
 
 
-Table = PtpTable | MueTable
+EditTable = PtpTable | MueTable
+"""A CMS edit table (as opposed to the parser tables of the rule grammar)."""

@@ -12,7 +12,7 @@ import datetime
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import attrs
 from packaging.version import InvalidVersion, Version
@@ -26,12 +26,23 @@ from massagecodes._codes import (
     procedure_code_problem,
     suggest_code,
 )
-from massagecodes._lang import _ast as ast
-from massagecodes._lang import _predicates as p
-from massagecodes._lang._parse import source_lines
-from massagecodes._lang._printer import condition_text, rule_line
+from massagecodes._engine import (
+    PARAM_TYPES,
+    CompiledRule,
+    Expected,
+    Param,
+    ParamType,
+    Requirement,
+    RuleTest,
+    Target,
+    param_value,
+)
+from massagecodes._engine import _predicates as p
 from massagecodes._model import DocElement, License, PayerKind, SoapPart
 from massagecodes._regions import DEFAULT_REGIONS, RegionVocabulary, normalize
+from massagecodes._syntax import _ast as ast
+from massagecodes._syntax._parser import source_lines
+from massagecodes._syntax._printer import condition_text, rule_line
 from massagecodes._text import did_you_mean
 from massagecodes.errors import Diagnostic, InputError, Problem, RulesSemanticError
 from massagecodes.units import CMS, PER_CODE, UnitMethod
@@ -48,143 +59,6 @@ _LINE_MEASURES = ("minutes", "units", "date", "region")
 _TOTAL_MEASURES = ("minutes", "units")
 _PAYER_FIELDS = ("kind", "name", "state")
 _PROVIDER_FIELDS = ("license", "npi", "taxonomy")
-
-
-@attrs.frozen
-class Target:
-    """The lines an action names: those bound to ``slots`` whose code is in ``codes``,
-    or the whole claim. With ``last``, only the last of ``slots`` that the match
-    bound (the default target: the last code term, in whichever ``OR`` branch held)."""
-
-    claim: bool
-    slots: tuple[int, ...] = ()
-    codes: frozenset[str] = frozenset()
-    last: bool = False
-
-    def lines(self, facts: p.Facts, env: p.Env) -> tuple[int, ...]:
-        if self.claim:
-            return tuple(sorted({index for index in env if index is not None}))
-        if self.last:
-            for slot in reversed(self.slots):
-                index = env[slot]
-                if index is not None:
-                    return (index,)
-            return ()
-        if len(self.slots) == 1:  # the common case, without building a set
-            index = env[self.slots[0]]
-            return (index,) if index is not None and facts.codes[index] in self.codes else ()
-        return tuple(
-            sorted(
-                {index for slot in self.slots if (index := env[slot]) is not None and facts.codes[index] in self.codes}
-            )
-        )
-
-
-@attrs.frozen
-class Requirement:
-    """What REQUIRE asks for; ``missing`` says which lines lack it (None: nothing lacks)."""
-
-    kind: Literal["referral", "authorization", "diagnosis", "documentation", "modifier"]
-    element: str = ""
-    modifiers: frozenset[str] = frozenset()
-    selector: p.LineSelector | None = None
-
-    @property
-    def text(self) -> str:
-        if self.kind == "modifier":
-            return "modifier " + " or ".join(sorted(self.modifiers))
-        if self.kind == "documentation":
-            return f"documentation {self.element}"
-        return self.kind
-
-    def missing(self, ctx: p.Context, env: p.Env, bound: tuple[int, ...]) -> tuple[int, ...] | None:
-        claim = ctx.facts.claim
-        if self.kind in ("referral", "authorization"):
-            return None if getattr(claim, self.kind) is not None else bound
-        if self.kind == "diagnosis":
-            if not claim.diagnoses:
-                return bound
-            lacking = tuple(i for i in ctx.targets if not claim.lines[i].diagnosis_pointers)
-            return lacking if lacking else None
-        if self.kind == "documentation":
-            documentation = claim.documentation
-            present: set[str] = set()
-            if documentation is not None:
-                present = {e.value for e in documentation.elements} | {s.value for s in documentation.soap}
-            return None if self.element in present else bound
-        assert self.selector is not None
-        lines, _ = self.selector.lines(ctx, env)
-        lacking = tuple(i for i in lines if not self.modifiers.intersection(claim.lines[i].modifiers))
-        return lacking if lacking else None
-
-
-@attrs.frozen
-class CompiledRule:
-    """One rule, ready to evaluate."""
-
-    id: str
-    order: int
-    title: str | None
-    action: Literal["DENY", "BUNDLE", "REQUIRE", "WARN"]
-    condition: p.Predicate
-    unless: p.Predicate | None
-    target: Target
-    into: Target | None
-    requirement: Requirement | None
-    carc: str | None
-    rarc: str | None
-    message: str | None
-    fix: str | None
-    citation: str | None
-    severity: str
-    effective: tuple[datetime.date, datetime.date | None] | None
-    slots: int
-    triggers: frozenset[str] | None  # the claim must have one of these codes; None: always considered
-    text: str
-    source: str
-    line: int
-    column: int
-    skip: str | None = None  # why the rule cannot run (an unset parameter), or None
-    requires: tuple[frozenset[str], ...] = ()  # and one code of each of these sets
-
-
-ParamType = Literal["number", "money", "date", "flag"]
-PARAM_TYPES: tuple[ParamType, ...] = ("number", "money", "date", "flag")
-
-
-@attrs.frozen
-class Param:
-    """A ruleset setting: its type and value (None while unset)."""
-
-    name: str
-    type: ParamType
-    value: int | Decimal | datetime.date | bool | None
-
-
-def param_value(param_type: ParamType, raw: object) -> int | Decimal | datetime.date | bool | None:
-    """A caller's value for a parameter as its type, or None when it does not fit."""
-    if param_type == "number":
-        return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0 else None
-    if param_type == "money":
-        if (isinstance(raw, Decimal | int) and not isinstance(raw, bool)) or (
-            isinstance(raw, str) and re.fullmatch(r"[0-9]+(\.[0-9]{1,2})?", raw)
-        ):
-            value = Decimal(raw)
-        else:
-            return None
-        return value if value.is_finite() and value >= 0 else None
-    if param_type == "date":
-        if isinstance(raw, datetime.date) and not isinstance(raw, datetime.datetime):
-            return raw
-        if isinstance(raw, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
-            try:
-                return datetime.date.fromisoformat(raw)
-            except ValueError:
-                return None
-        return None
-    if isinstance(raw, bool):
-        return raw
-    return {"yes": True, "no": False}.get(raw) if isinstance(raw, str) else None
 
 
 @attrs.frozen
@@ -209,7 +83,7 @@ class Compiled:
     regions: RegionVocabulary
     unit_method: UnitMethod
     params: tuple[Param, ...]
-    tests: tuple[ast.TestBlock, ...]
+    tests: tuple[RuleTest, ...]
     extends: tuple[str, str | None] | None  # the base ruleset's name and version constraint
     imports: tuple[tuple[str, str], ...]  # (ptp|mue, file) in source order
     document: ast.Document = attrs.field(eq=False, repr=False)
@@ -1246,7 +1120,7 @@ def compile_document(
         regions=compiler.regions,
         unit_method=compiler.method,
         params=tuple(compiler.params.values()),
-        tests=document.tests,
+        tests=tuple(_rule_test(test) for test in document.tests),
         extends=extends,
         imports=imports,
         document=document,
@@ -1271,3 +1145,25 @@ def _check_given_params(given: Mapping[str, object], declared: Mapping[str, Para
             problems.append(Problem(f"params[{name!r}]", f"expected a {param.type} for ${name}"))
     if problems:
         raise InputError(problems, what="parameters")
+
+
+def _rule_test(test: ast.TestBlock) -> RuleTest:
+    """A checked ``test`` block as the engine runs it (the compiler insists on a claim)."""
+    claim = test.claim.value if test.claim is not None else {}
+    history = test.history.value if test.history is not None else []
+    return RuleTest(
+        name=test.name,
+        line=test.span.line,
+        claim=claim,  # type: ignore[arg-type]
+        history=history,  # type: ignore[arg-type]
+        expectations=tuple(
+            Expected(
+                kind=item.kind,
+                action=item.action,
+                rule=item.rule.text if item.rule is not None else None,
+                lines=item.lines,
+                outcome=item.outcome.text if item.outcome is not None else None,
+            )
+            for item in test.expectations
+        ),
+    )

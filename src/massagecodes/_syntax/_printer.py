@@ -1,4 +1,5 @@
-"""Syntax tree -> canonical text, for messages, explanations and (later) the formatter."""
+"""Syntax tree -> canonical text: the formatter (``format_rules``), and the texts of
+conditions, actions and attributes that messages and explanations quote."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import json
 import re
 from decimal import Decimal
 
-from massagecodes._lang import _ast as ast
-from massagecodes._lang._parse import keyword_names, split_comment
+from massagecodes._syntax import _ast as ast
+from massagecodes._syntax._parser import keyword_names, parse, split_comment
+from massagecodes._text import describe
+from massagecodes.errors import InputError, Problem
 
 
 def string(value: str) -> str:
@@ -324,3 +327,14 @@ def format_text(text: str, document: ast.Document) -> str:
         else:
             comments.setdefault(owner, []).append(comment)
     return format_document(document, comments, trailing)
+
+
+def format_rules(text: str, *, source: str = "<rules>") -> str:
+    """The canonical text of ``.rules`` text: one style, comments kept, idempotent.
+
+    ``parse(format_rules(x))`` gives the same rules as ``parse(x)``. Raises
+    :class:`~massagecodes.errors.RulesSyntaxError` when the text does not parse.
+    """
+    if not isinstance(text, str):
+        raise InputError([Problem("text", f"expected the rules as a str, got {describe(text)}")], what="argument")
+    return format_text(text, parse(text, source=source))

@@ -23,9 +23,10 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from massagecodes import _resources
-from massagecodes._lang._ast import DateRange, Word
-from massagecodes._lang._parse import MAX_SOURCE_BYTES, parse
-from massagecodes._ruleset import Resolver, Ruleset, _compile, _folder_reader
+from massagecodes._compiler import Resolver, compile_text
+from massagecodes._engine import Ruleset
+from massagecodes._loading._files import folder_reader
+from massagecodes._syntax import MAX_SOURCE_BYTES, DateRange, Word, parse
 from massagecodes._text import describe, did_you_mean
 from massagecodes.errors import (
     InputError,
@@ -306,14 +307,14 @@ def _resolver(candidates: _Sources, on: datetime.date | None = None) -> Resolver
                 raise RulesetResolutionError(
                     f"two versions of ruleset {name} in one resolution ({seen_version} and {chosen.version}): {path}"
                 )
-        return _compile(
+        return compile_text(
             chosen.text,
             source=chosen.location,
             params=params,
             resolver=resolve,
             chain=chain,
             lenient_params=True,
-            files=_folder_reader(chosen.folder),
+            files=folder_reader(chosen.folder),
         )
 
     return resolve
@@ -345,14 +346,14 @@ def available_rulesets(*, directories: Sequence[str | os.PathLike[str]] = ()) ->
     resolve = _resolver(candidates)
     infos = []
     for candidate in sorted(candidates, key=lambda c: (c.name, c.parsed_version, c.origin)):
-        ruleset = _compile(
+        ruleset = compile_text(
             candidate.text,
             source=candidate.location,
             params={},
             resolver=resolve,
             chain=(),
             lenient_params=True,
-            files=_folder_reader(candidate.folder),
+            files=folder_reader(candidate.folder),
         )
         infos.append(
             RulesetInfo(
@@ -404,11 +405,11 @@ def load_ruleset(
     _check_arguments(name, version, on, params)
     candidates = _candidates(directories, wanted=name)
     chosen = _select(candidates, name, version, on)
-    return _compile(
+    return compile_text(
         chosen.text,
         source=chosen.location,
         params=dict(params or {}),
         resolver=_resolver(candidates, on),  # bases too are the versions in force on that date
         chain=(),
-        files=_folder_reader(chosen.folder),
+        files=folder_reader(chosen.folder),
     )

@@ -27,10 +27,6 @@ newline) is inline; tokens that no rule keeps are not built; helper rules make a
 plain list. The transformer is the same object with the same methods, called with
 the same children.
 
-A block reader may stand in for the table on whole blocks (the package's reads common
-rule blocks, see ``_reader.py``): when it reads a block, its value is the block's
-nonterminal; when it does not, the table parses the block as usual.
-
 Only valid texts take this path: at the first thing it does not expect (a
 character no terminal matches, a token the table rejects, brackets nested too deep,
 a string the transformer rejects), the caller parses the text again with lark
@@ -53,12 +49,7 @@ Matcher = Callable[[str, int], "re.Match[str] | None"]
 Lexer = tuple[Matcher, dict[str, dict[str, str]] | None]  # a state's expression and keyword table
 
 # How the loop treats a kind of token (see FastParser._special); other kinds: None.
-_NEWLINE, _OPENER, _CLOSER, _DROPPED, _BLOCK = 1, 2, 3, 4, 5
-
-# A reader of whole blocks (see FastParser): (text, position of the block's first
-# token, its line, the line's start) -> (the block's value, the position, line and
-# line start after its last token), or None to parse the block with the tables.
-BlockRead = Callable[[str, int, int, int], "tuple[Any, int, int, int] | None"]
+_NEWLINE, _OPENER, _CLOSER, _DROPPED = 1, 2, 3, 4
 
 # Reductions that need no call: the value is the first child's (a ``?rule`` with one
 # child, a helper rule that only extends itself), or nothing (a helper rule that
@@ -368,28 +359,10 @@ class FastParser:
     Nothing changes after construction but a cache of compiled per-state expressions:
     safe to share between threads."""
 
-    def __init__(
-        self, tables: dict[str, Any], transformer: object, block: tuple[str, str, str, BlockRead] | None = None
-    ) -> None:
-        """``block``: (first terminal, nonterminal, last terminal, reader) of a block
-        that a reader can make the value of at once, as the transformer would: where
-        the first terminal is to be shifted and the table goes on to the nonterminal,
-        the reader is tried first; when it reads the block, its value stands for the
-        nonterminal, and the loop goes on after the block's last token. (The value of
-        a block does not depend on what precedes it, and after its last token the
-        table reduces it whatever follows: each then looks as if the table had
-        parsed the block.)"""
+    def __init__(self, tables: dict[str, Any], transformer: object) -> None:
         self.tables = tables  # as given (the package's own literals are read from them)
         try:
             self._build(tables, transformer)
-            self._block: tuple[str, str, BlockRead] | None = None
-            if block is not None:
-                first, made, last, read = block
-                if first not in self._special and made in {name for _, _, name in self._rules}:
-                    self._special[first] = _BLOCK
-                    self._block = (made, last, read)
-                else:  # pragma: no cover - the package's block is the grammar's
-                    raise UnsupportedError(f"block {made}")
         except UnsupportedError:
             raise
         except Exception as error:  # tables not as expected: lark then parses alone
@@ -589,7 +562,7 @@ class FastParser:
             elif treat == _DROPPED:  # pragma: no cover - every other terminal is kept
                 token = None
             else:
-                if treat is not None and treat != _BLOCK:  # a bracket
+                if treat is not None:  # a bracket
                     if treat == _OPENER:
                         depth += 1
                         if depth > max_depth:
@@ -631,19 +604,6 @@ class FastParser:
                     action = rows[state][kind]
             except KeyError:
                 raise NotHandledError("unexpected token") from None
-            if treat == _BLOCK:  # the first token of a block a reader may read whole
-                made, last_kind, read = self._block  # type: ignore[misc]
-                goto = rows[state].get(made)
-                if goto is not None:
-                    whole = read(text, start, line, line_start)
-                    if whole is not None:
-                        block_value, pos, line, line_start = whole
-                        state = goto
-                        push_state(state)
-                        push_value(block_value)
-                        kind = last_kind
-                        end = pos
-                        continue
             state = action
             push_state(state)
             push_value(token)

@@ -29,16 +29,14 @@ from lark import Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from massagecodes import _resources
-from massagecodes._lang import _ast as ast
-from massagecodes._lang._driver import (
+from massagecodes._syntax import _ast as ast
+from massagecodes._syntax._driver import (
     TABLES_FORMAT,
-    BlockRead,
     FastParser,
     NotHandledError,
     UnsupportedError,
     extract_tables,
 )
-from massagecodes._lang._reader import BlockReader, keywords_of
 from massagecodes._text import did_you_mean
 from massagecodes.errors import Diagnostic, ResourceError, RulesSyntaxError
 
@@ -127,7 +125,7 @@ def tables_digest(tables: dict[str, Any]) -> str:
 def built_tables() -> dict[str, Any]:
     """The driver's tables, extracted from lark's parser of the grammar (strict mode),
     with the digest of the grammar they were made from and of their own content: what
-    ``grammar/rules.tables.json`` holds (``python -m massagecodes._lang._write_tables``
+    ``grammar/rules.tables.json`` holds (``python -m massagecodes._syntax._write_tables``
     writes it)."""
     tables: dict[str, Any] = {
         "grammar_sha256": grammar_digest(_resources.read_text("grammar", "rules.lark")),
@@ -148,20 +146,9 @@ def _shipped_tables() -> FastParser | None:
             return None
         if shipped.get("format") != TABLES_FORMAT or shipped.get("tables_sha256") != tables_digest(shipped):
             return None  # another format, or changed since it was written
-        return FastParser(shipped, _TRANSFORMER, _block_reader(shipped))
+        return FastParser(shipped, _TRANSFORMER)
     except (ResourceError, UnsupportedError, ValueError, RecursionError, TypeError):
         return None  # missing, not JSON, nested too deep, or not the tables' shape
-
-
-def _block_reader(tables: dict[str, Any]) -> tuple[str, str, str, BlockRead] | None:
-    """The reader of common rule blocks (see ``_reader.py``), for the driver; None if
-    the grammar lacks a keyword the reader reads."""
-    literals = tables["literals"]
-    try:
-        reader = BlockReader(keywords_of(literals if isinstance(literals, dict) else {}), MAX_NUMBER_DIGITS)
-    except ValueError:  # pragma: no cover - the shipped grammar has them all (a test checks)
-        return None
-    return "RULE", "rule_block", "END", reader.read
 
 
 @functools.cache
@@ -177,7 +164,7 @@ def _driver_and_tables() -> tuple[FastParser | None, dict[str, Any] | None]:
         return shipped, shipped.tables
     try:
         tables = built_tables()
-        return FastParser(tables, _TRANSFORMER, _block_reader(tables)), tables
+        return FastParser(tables, _TRANSFORMER), tables
     except UnsupportedError:  # pragma: no cover - a lark release that changed its internals
         return None, None
 
@@ -520,7 +507,7 @@ def _bracket_balance(line: str) -> int:
 
 
 def parse(text: str, *, source: str = "<rules>") -> ast.Document:
-    """Parse a ``.rules`` text into a :class:`~massagecodes._lang._ast.Document`."""
+    """Parse a ``.rules`` text into a :class:`~massagecodes._syntax._ast.Document`."""
     if not isinstance(text, str):
         raise TypeError("rules text must be a str")
     text = text.removeprefix("\ufeff")  # a byte-order mark some editors write: not content
@@ -832,11 +819,7 @@ def _passthrough(method: Callable[[Any, list[Any]], Any]) -> Callable[[Any, list
 
 
 class _ToAst(Transformer[Token, Any]):
-    """One method per grammar rule; each returns an AST node (or a small tuple).
-
-    ``_reader.py`` builds the same nodes for the rule blocks it reads: a change to
-    what a method here builds for a rule block (a node, a field, a span) must be made
-    there too (``tests/test_reader.py`` compares the two on generated blocks)."""
+    """One method per grammar rule; each returns an AST node (or a small tuple)."""
 
     # ---- header
     def ruleset_stmt(self, c: list[Any]) -> ast.HeaderItem:
