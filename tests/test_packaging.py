@@ -28,7 +28,7 @@ import json, sys
 from pathlib import Path
 import massagecodes
 from massagecodes import _resources, units
-from massagecodes._syntax import _parser as parse_module
+from massagecodes._syntax import _grammar as parse_module
 def syntax_error_code():
     try:
         massagecodes.compile_rules("97124 -> deny")

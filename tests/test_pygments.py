@@ -9,7 +9,7 @@ from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
 from pygments.token import Comment, Keyword, Name, Operator, String, Token
 
 from massagecodes._pygments import ACTIONS, CONNECTIVES, STATEMENTS, WORDS, RulesLexer
-from massagecodes._syntax._parser import keyword_names
+from massagecodes._syntax import keyword_names
 
 ROOT = Path(__file__).resolve().parent.parent
 

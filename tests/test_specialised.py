@@ -26,7 +26,7 @@ from lark.exceptions import UnexpectedInput
 import massagecodes as mc
 from massagecodes import _resources
 from massagecodes._syntax import _ast as ast
-from massagecodes._syntax import _parser as _parse
+from massagecodes._syntax import _grammar, _parser, _source, _syntax_errors, _transformer
 from massagecodes._syntax._driver import FastParser, NotHandledError
 from test_robustness import SAMPLE, edited_samples, grammar_texts
 
@@ -35,7 +35,7 @@ SHIPPED = sorted((ROOT / "rulesets").glob("*.rules"))
 
 
 def _fast() -> FastParser:
-    fast = _parse._fast_parser()
+    fast = _grammar._fast_parser()
     assert fast is not None, "the fast parser is not in use: lark's objects are not as _driver.py expects"
     return fast
 
@@ -49,15 +49,15 @@ def _tree(document: object) -> Any:
 
 def _by_lark(text: str) -> Any | None:
     try:
-        return _tree(_parse._parser().parse(text))
-    except (UnexpectedInput, _parse._TooDeepError, _parse._BadStringError):
+        return _tree(_grammar._parser().parse(text))
+    except (UnexpectedInput, _grammar._TooDeepError, _transformer._BadStringError):
         return None
 
 
 def _by_driver(text: str) -> Any | None:
     try:
-        return _tree(_fast().parse(text, _parse.MAX_DEPTH))
-    except (NotHandledError, _parse._BadStringError):
+        return _tree(_fast().parse(text, _source.MAX_DEPTH))
+    except (NotHandledError, _transformer._BadStringError):
         return None
 
 
@@ -92,31 +92,31 @@ def _generated(count: int) -> str:
 
 
 def test_the_fast_parser_is_in_use() -> None:
-    assert _fast() is _parse._fast_parser()
+    assert _fast() is _grammar._fast_parser()
     assert _by_driver(SAMPLE) is not None
 
 
 def test_the_shipped_tables_are_those_of_the_grammar() -> None:
     """grammar/rules.tables.json is what lark makes of grammar/rules.lark: written
     again (``python -m massagecodes._syntax._write_tables``) after every grammar edit."""
-    shipped = json.loads((ROOT / "grammar" / _parse.TABLES_FILE).read_text(encoding="utf-8"))
+    shipped = json.loads((ROOT / "grammar" / _grammar.TABLES_FILE).read_text(encoding="utf-8"))
     grammar = (ROOT / "grammar" / "rules.lark").read_text(encoding="utf-8")
-    assert shipped["grammar_sha256"] == _parse.grammar_digest(grammar), (
+    assert shipped["grammar_sha256"] == _grammar.grammar_digest(grammar), (
         "grammar/rules.lark changed: run python -m massagecodes._syntax._write_tables"
     )
-    assert _parse.parser_tables() == shipped  # the process runs the shipped tables
-    built = _parse.built_tables()
+    assert _grammar.parser_tables() == shipped  # the process runs the shipped tables
+    built = _grammar.built_tables()
     if built["lark"] == shipped["lark"]:  # states are numbered the same in every process
         assert built == shipped
     # Another lark release may make other tables: they must parse the same.
-    other = FastParser(built, _parse._TRANSFORMER)
+    other = FastParser(built, _transformer._TRANSFORMER)
     for text in [SAMPLE, _generated(50), *(path.read_text(encoding="utf-8") for path in SHIPPED)]:
-        assert _tree(other.parse(text, _parse.MAX_DEPTH)) == _tree(_fast().parse(text, _parse.MAX_DEPTH))
+        assert _tree(other.parse(text, _source.MAX_DEPTH)) == _tree(_fast().parse(text, _source.MAX_DEPTH))
 
 
 def _damaged_tables() -> list[tuple[str, str | None]]:
     """Replacements for the shipped tables file, none of which may be used."""
-    shipped = json.loads((ROOT / "grammar" / _parse.TABLES_FILE).read_text(encoding="utf-8"))
+    shipped = json.loads((ROOT / "grammar" / _grammar.TABLES_FILE).read_text(encoding="utf-8"))
 
     def changed(change: Any) -> str:
         tables = json.loads(json.dumps(shipped))
@@ -152,31 +152,31 @@ def test_tables_not_made_for_this_grammar_are_not_used(
     give way to the tables of lark's parser, built at run time: the fast driver is
     still in use, and compiles and errors are as usual."""
     real = _resources.read_text
-    built = _parse.built_tables()
+    built = _grammar.built_tables()
     expected = mc.compile_rules(SAMPLE)
 
     def read_text(folder: str, name: str) -> str:
-        if name != _parse.TABLES_FILE:
+        if name != _grammar.TABLES_FILE:
             return real(folder, name)
         if replacement is None:
             raise mc.ResourceError("missing")
         return replacement
 
     monkeypatch.setattr(_resources, "read_text", read_text)
-    _parse._driver_and_tables.cache_clear()
-    _parse._literals.cache_clear()
-    _parse.keyword_names.cache_clear()
+    _grammar._driver_and_tables.cache_clear()
+    _syntax_errors._literals.cache_clear()
+    _syntax_errors.keyword_names.cache_clear()
     try:
-        assert _parse.parser_tables() == built, case
-        assert _parse._fast_parser() is not None
+        assert _grammar.parser_tables() == built, case
+        assert _grammar._fast_parser() is not None
         found = mc.compile_rules(SAMPLE)
         assert (found.rules, found.hash) == (expected.rules, expected.hash)
         with pytest.raises(mc.RulesSyntaxError, match="MC102"):
             mc.compile_rules("97124 -> deny")
     finally:
-        _parse._driver_and_tables.cache_clear()
-        _parse._literals.cache_clear()
-        _parse.keyword_names.cache_clear()
+        _grammar._driver_and_tables.cache_clear()
+        _syntax_errors._literals.cache_clear()
+        _syntax_errors.keyword_names.cache_clear()
 
 
 def test_a_process_compiles_without_building_lark_s_parser() -> None:
@@ -240,10 +240,10 @@ def test_syntax_errors_are_lark_s(text: str, monkeypatch: pytest.MonkeyPatch) ->
     """A text the driver refuses is parsed by lark, which reports what it always did."""
     _agree(text)
     with pytest.raises(mc.RulesSyntaxError) as fast:
-        _parse.parse(text)
-    monkeypatch.setattr(_parse, "_fast_parser", lambda: None)
+        _parser.parse(text)
+    _without_driver(monkeypatch)
     with pytest.raises(mc.RulesSyntaxError) as slow:
-        _parse.parse(text)
+        _parser.parse(text)
     assert str(fast.value) == str(slow.value)
     assert fast.value.diagnostics == slow.value.diagnostics
 
@@ -275,7 +275,7 @@ def test_syntax_errors_of_large_texts_are_lark_s(text: str, monkeypatch: pytest.
     problems of the items that parse, as lark alone gives."""
     with pytest.raises(mc.RulesError) as fast:
         mc.compile_rules(text, source="big.rules")
-    monkeypatch.setattr(_parse, "_fast_parser", lambda: None)
+    _without_driver(monkeypatch)
     with pytest.raises(mc.RulesError) as slow:
         mc.compile_rules(text, source="big.rules")
     assert fast.value.diagnostics == slow.value.diagnostics
@@ -290,9 +290,9 @@ def test_items_parsed_before_an_error_are_not_parsed_again() -> None:
     good = _generated(30)
     text = good + "rule late\n  97124 -> deny\nend\n"
     with pytest.raises(NotHandledError) as refused:
-        _fast().parse(text, _parse.MAX_DEPTH)
+        _fast().parse(text, _source.MAX_DEPTH)
     items: tuple[Any, ...] = refused.value.items_before  # type: ignore[attr-defined]
-    expected = _parse._parser().parse(good)
+    expected = _grammar._parser().parse(good)
     assert isinstance(expected, ast.Document)
     assert len(items) == len(expected.header) + len(expected.rules) > 30
     wanted: list[Any] = [*expected.header, *expected.rules]
@@ -342,7 +342,7 @@ def test_threads_share_the_fast_parser() -> None:
 def test_compiled_rulesets_are_the_same(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Through compile_rules: the same rules, texts, places and hash with either parser."""
     fast = mc.compile_rules(text)
-    monkeypatch.setattr(_parse, "_fast_parser", lambda: None)
+    _without_driver(monkeypatch)
     slow = mc.compile_rules(text)
     assert fast.hash == slow.hash
     assert fast.rules == slow.rules
@@ -391,7 +391,13 @@ def test_unknown_names_are_reported_at_each_use() -> None:
 
 
 def test_and_spans_match_lark_s() -> None:
-    document = _parse.parse(_REPEATED_NAMES)
-    parsed = _parse._parser().parse(_REPEATED_NAMES)
+    document = _parser.parse(_REPEATED_NAMES)
+    parsed = _grammar._parser().parse(_REPEATED_NAMES)
     assert document == parsed
     assert [rule.condition.span for rule in document.rules] == [rule.condition.span for rule in parsed.rules]  # type: ignore[attr-defined]
+
+
+def _without_driver(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every text parsed by lark alone: no fast driver where the syntax stage asks for it."""
+    for module in (_parser, _syntax_errors):
+        monkeypatch.setattr(module, "_fast_parser", lambda: None)

@@ -603,7 +603,8 @@ def test_every_use_of_an_unknown_code_is_reported() -> None:
 
 def test_messages_name_no_grammar_terminals() -> None:
     # Every terminal the parser may expect is described in words, not by its grammar name.
-    from massagecodes._syntax._parser import _describe_terminal, _parser
+    from massagecodes._syntax._grammar import _parser
+    from massagecodes._syntax._syntax_errors import _describe_terminal
 
     for terminal in _parser().terminals:
         if terminal.name in ("COMMENT", "WHITESPACE") or terminal.name.startswith("__"):

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from massagecodes._codes import DEFAULT_CATALOG, CodeInfo, diagnosis_problem
 from massagecodes._syntax import _ast as ast
-from massagecodes._syntax._parser import source_lines
+from massagecodes._syntax import source_lines
 from massagecodes._syntax._printer import action_text, attribute_text, condition_text
 from massagecodes.errors import Diagnostic
 

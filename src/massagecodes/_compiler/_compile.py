@@ -41,7 +41,7 @@ from massagecodes._engine import _predicates as p
 from massagecodes._model import DocElement, License, PayerKind, SoapPart
 from massagecodes._regions import DEFAULT_REGIONS, RegionVocabulary, normalize
 from massagecodes._syntax import _ast as ast
-from massagecodes._syntax._parser import source_lines
+from massagecodes._syntax import source_lines
 from massagecodes._syntax._printer import condition_text, rule_line
 from massagecodes._text import did_you_mean
 from massagecodes.errors import Diagnostic, InputError, Problem, RulesSemanticError

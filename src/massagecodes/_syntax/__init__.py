@@ -15,14 +15,10 @@ from massagecodes._syntax._ast import (
     TestBlock,
     Word,
 )
-from massagecodes._syntax._parser import (
-    LANGUAGE_VERSION,
-    MAX_SOURCE_BYTES,
-    keyword_names,
-    parse,
-    source_lines,
-)
+from massagecodes._syntax._parser import LANGUAGE_VERSION, parse
 from massagecodes._syntax._printer import format_document, format_rules, format_text
+from massagecodes._syntax._source import MAX_SOURCE_BYTES, source_lines
+from massagecodes._syntax._syntax_errors import keyword_names
 
 __all__ = [
     "LANGUAGE_VERSION",

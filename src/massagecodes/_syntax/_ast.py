@@ -1,6 +1,6 @@
 """The syntax tree of a ``.rules`` file: frozen attrs nodes, each with its source span.
 
-The lark parse tree never leaves ``_parse.py``; everything after works on these
+The lark parse tree never leaves ``_transformer.py``; everything after works on these
 nodes. Names are kept as written (a :class:`Word`); the checker decides what they
 denote.
 """

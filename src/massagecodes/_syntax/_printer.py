@@ -9,7 +9,9 @@ import re
 from decimal import Decimal
 
 from massagecodes._syntax import _ast as ast
-from massagecodes._syntax._parser import keyword_names, parse, split_comment
+from massagecodes._syntax._parser import parse
+from massagecodes._syntax._source import split_comment
+from massagecodes._syntax._syntax_errors import keyword_names
 from massagecodes._text import describe
 from massagecodes.errors import InputError, Problem
 

@@ -14,7 +14,7 @@ import json
 import pathlib
 
 from massagecodes import _resources
-from massagecodes._syntax._parser import TABLES_FILE, built_tables
+from massagecodes._syntax._grammar import TABLES_FILE, built_tables
 
 
 def main() -> None:
