@@ -574,3 +574,72 @@ def test_diagnosis_and_payer_tests_as_the_general_solver(diagnoses: tuple[str, .
     )
     assert_same_rules(shapes(), claim)
     assert_same_result(shapes(), claim)
+
+
+@st.composite
+def step_chains(draw: st.DrawFn) -> _actions.Steps:
+    modifiers = st.frozensets(st.sampled_from(MODIFIERS), min_size=1, max_size=3)
+    chain = draw(
+        st.lists(
+            st.one_of(
+                st.builds(_actions.OnCodes, st.frozensets(st.sampled_from(CODES), min_size=1)),
+                st.builds(_actions.Lacking, modifiers),
+                st.builds(_actions.NotExcused, modifiers),
+                st.builds(_actions.Absent, st.sampled_from(("authorization", "referral"))),
+            ),
+            max_size=4,
+        )
+    )
+    return _actions.steps(*chain)
+
+
+@settings(max_examples=200, deadline=None)
+@given(chain=step_chains(), claim=claims_for(shapes()))
+def test_a_chain_of_steps_keeps_what_each_step_in_turn_keeps(chain: _actions.Steps, claim: mc.Claim) -> None:
+    ctx = p.Context(p.Facts(claim, (), shapes().unit_method, shapes().catalog))
+    lines = tuple(range(len(claim.lines)))
+    assert chain(ctx, lines) == chain.one_by_one(ctx, lines)
+
+
+def _drop_last(method: Any) -> Any:
+    """A fast form that loses the last line it would give."""
+
+    def broken(self: Any, *args: Any) -> Any:
+        made = method(self, *args)
+        if made is None:
+            return None
+
+        def run(*inner: Any) -> Any:
+            found = list(made(*inner))
+            return found[:-1]
+
+        return run
+
+    return broken
+
+
+@pytest.mark.parametrize(
+    ("owner", "name", "break_it"),
+    [
+        (p.CodeTermPred, "line_source", _drop_last),
+        (p.AllOf, "env_source", _drop_last),
+        (p.MeasurePred, "line_test", lambda method: lambda self: lambda ctx, index: False),
+        (p.FieldPred, "claim_test", lambda method: lambda self, start: lambda ctx: True),
+        (_actions.Steps, "__call__", lambda method: lambda self, ctx, lines: tuple(method(self, ctx, lines))[1:]),
+    ],
+    ids=["line source", "env source", "line test", "claim test", "action steps"],
+)
+def test_a_fast_path_broken_on_purpose_is_caught(
+    monkeypatch: pytest.MonkeyPatch, owner: type, name: str, break_it: Any
+) -> None:
+    """The property tests are not vacuous: each fast form, broken, makes them fail."""
+    monkeypatch.setattr(owner, name, break_it(getattr(owner, name)))
+    ruleset = mc.compile_rules(SHAPES, source="shapes.rules")  # plans made afresh, with the broken form
+
+    @settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(claim=claims_for(ruleset))
+    def same(claim: mc.Claim) -> None:
+        assert_same_rules(ruleset, claim)
+
+    with pytest.raises(AssertionError):
+        same()

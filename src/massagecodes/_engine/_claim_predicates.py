@@ -52,12 +52,15 @@ class FieldPred(_ClaimTest):
     def pure(self) -> bool:
         return True
 
-    def _actual(self, ctx: Context) -> str | None:
+    def _value(self, ctx: Context) -> str | None:
         claim = ctx.facts.claim
         raw = getattr(claim.payer if self.subject == "payer" else claim.provider, self.field)
         return None if raw is None else str(getattr(raw, "value", raw))
 
-    def _holds(self, actual: str | None) -> bool:
+    def _holds(self, ctx: Context) -> bool:
+        claim = ctx.facts.claim  # as _value, without the call: this is the fast test
+        raw = getattr(claim.payer if self.subject == "payer" else claim.provider, self.field)
+        actual = None if raw is None else str(getattr(raw, "value", raw))
         if self.field == "name" and actual is not None:
             found = actual.casefold() in self._folded
         else:
@@ -65,19 +68,14 @@ class FieldPred(_ClaimTest):
         return found if self.op in ("is", "=") else not found
 
     def solve(self, ctx: Context, env: Env) -> Iterable[Env]:
-        actual = self._actual(ctx)
-        held = self._holds(actual)
+        held = self._holds(ctx)
         if ctx.trace is not None:
+            actual = self._value(ctx)
             ctx.note(self.text, held, f"{self.subject} {self.field} is {actual if actual is not None else 'not given'}")
         return [env] if held else []
 
     def claim_test(self, start: Env) -> ClaimTest:
-        actual, holds = self._actual, self._holds
-
-        def field_test(ctx: Context) -> bool:
-            return holds(actual(ctx))
-
-        return field_test
+        return self._holds
 
 
 @attrs.frozen
@@ -223,7 +221,11 @@ class TotalPred(_ClaimTest):
                         amount = line.minutes if self.measure == "minutes" else earlier_units[index]
                         totals[day] += amount or 0
         compare, value = OPS[self.op], self.value
-        held = any(compare(total, value) for total in totals.values())
+        held = False
+        for total in totals.values():
+            if compare(total, value):
+                held = True
+                break
         if ctx.trace is not None:
             ctx.note(self.text, held, "; ".join(f"{day}: {total}" for day, total in sorted(totals.items())))
         return [env] if held else []

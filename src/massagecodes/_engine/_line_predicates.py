@@ -128,25 +128,35 @@ class Relation:
             ctx.note(self.text, held, f"{self.aspect} of {lines_text(bound)}: {shown}")
         return held
 
-    def pairs(self, ctx: Context, first: Sequence[int], second: Sequence[int], ordered: bool) -> list[Env]:
-        """The pairs (i, j) of distinct lines, i from ``first`` and j from ``second``
-        (later than i when ``ordered``), whose values relate: what :meth:`holds` says
-        of each pair, with the same missing values, in the same order."""
-        table = self.values(ctx)
-        same, name = self.same, self.name
-        found: list[Env] = []
-        for i in first:
-            value_i = table[i]
-            for j in second:
-                if j == i or (ordered and j <= i):
-                    continue
-                value_j = table[j]
-                if value_i is None or value_j is None:
-                    lacking = tuple(index for index, value in ((i, value_i), (j, value_j)) if value is None)
-                    ctx.missing.append((name, lacking))
-                elif (value_i == value_j) is same:
-                    found.append((i, j))
-        return found
+    def pair_source(self, codes_a: frozenset[str], codes_b: frozenset[str], ordered: bool) -> EnvSource:
+        """``A AND B`` with this relation of slots 0 and 1: the pairs (i, j) of distinct
+        lines of A's and B's codes (j later than i when ``ordered``) whose values
+        relate, A's lines in order, then B's; what :meth:`holds` says of each pair,
+        with the same missing values, in the same order."""
+        same, name, values = self.same, self.name, self.values
+
+        def related(ctx: Context) -> list[Env]:
+            facts = ctx.facts
+            first = facts.lines_with(codes_a)
+            if not first:
+                return []
+            second = facts.lines_with(codes_b)
+            table = values(ctx)
+            found: list[Env] = []
+            for i in first:
+                value_i = table[i]
+                for j in second:
+                    if j == i or (ordered and j <= i):
+                        continue
+                    value_j = table[j]
+                    if value_i is None or value_j is None:
+                        lacking = tuple(index for index, value in ((i, value_i), (j, value_j)) if value is None)
+                        ctx.missing.append((name, lacking))
+                    elif (value_i == value_j) is same:
+                        found.append((i, j))
+            return found
+
+        return related
 
 
 @attrs.frozen
@@ -294,6 +304,8 @@ def _pair_source(first: CodeTermPred, second: CodeTermPred, relation: Relation |
     """``A AND B [SAME|DIFFERENT aspect]``: the pairs of distinct lines, A's lines in
     order, then B's (a later line only, when B is ordered after A)."""
     codes_a, codes_b, ordered = first.codes, second.codes, second.after is not None
+    if relation is not None:
+        return relation.pair_source(codes_a, codes_b, ordered)
 
     def pairs(ctx: Context) -> list[Env]:
         facts = ctx.facts
@@ -301,8 +313,6 @@ def _pair_source(first: CodeTermPred, second: CodeTermPred, relation: Relation |
         if not lines_a:
             return []
         lines_b = facts.lines_with(codes_b)
-        if relation is not None:
-            return relation.pairs(ctx, lines_a, lines_b, ordered)
         return [(i, j) for i in lines_a for j in lines_b if j != i and (not ordered or j > i)]
 
     return pairs
@@ -435,6 +445,12 @@ class MeasurePred(Predicate):
     op: str
     values: tuple[object, ...]
     text: str = attrs.field(eq=False)
+    # The comparison, decided once from ``op`` and ``values``: membership (is, is not)
+    # or an operator against the first value.
+    _member: bool | None = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_member", (self.op == "is") if self.op in ("is", "is not") else None)
 
     @property
     def is_test(self) -> bool:
@@ -448,9 +464,9 @@ class MeasurePred(Predicate):
         """Whether one value holds (a missing value never does)."""
         if actual is None:
             return False
-        if self.op in ("is", "is not"):
-            found = actual in self.values
-            return found if self.op == "is" else not found
+        member = self._member
+        if member is not None:
+            return (actual in self.values) is member
         return OPS[self.op](actual, self.values[0])
 
     def solve(self, ctx: Context, env: Env) -> Iterable[Env]:

@@ -180,6 +180,9 @@ def _env_plan(
             envs = source(ctx)
             if not envs:
                 return None
+            if into is None:
+                found = chain(ctx, sorted({bound for env in envs if (bound := env[slot]) is not None}))
+                return finding_for((found, False, ())) if found else None
             by_line: dict[int, list[Env]] = {}
             for env in envs:
                 bound = env[slot]
@@ -189,11 +192,10 @@ def _env_plan(
             if not found:
                 return None
             related: set[int] = set()
-            if into is not None:
-                facts = ctx.facts
-                for index in found:
-                    for env in by_line[index]:
-                        related.update(into.lines(facts, env))
+            facts = ctx.facts
+            for index in found:
+                for env in by_line[index]:
+                    related.update(into.lines(facts, env))
             return finding_for((found, False, tuple(sorted(related.difference(found))) if related else ()))
 
         slot_lines.steps = chain  # type: ignore[attr-defined]
