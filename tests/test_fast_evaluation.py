@@ -78,6 +78,10 @@ rule gp-group
   any of 97110, 97112 -> REQUIRE modifier GP
 end
 
+rule one-of-group
+  any of 97110, 97112 -> DENY 97112
+end
+
 rule auth
   97110 AND minutes of 97110 >= 8 -> REQUIRE authorization
 end
@@ -395,14 +399,17 @@ def _plan_name(plan: Any) -> str:
 
 def test_each_shape_gets_its_evaluator() -> None:
     plans = {rule.id: _plan_name(_plans.plan_of(rule)) for rule in shapes().rules}
-    # One slot, its line the target: the bound lines through the action's steps.
+    # One slot, its line the target: the bound lines through the action's steps (no
+    # OnCodes step where the condition binds only the target's codes).
     assert {plans[name] for name in ("payer", "state", "dx", "minutes", "region-is", "payer-name", "dx-exact")} == {
-        "bound_lines OnCodes"
+        "bound_lines"
     }
-    assert {plans[name] for name in ("line-then-claim", "claim-then-line", "total-history")} == {"bound_lines OnCodes"}
-    assert {plans[name] for name in ("gp", "gp-group", "units-of")} == {"bound_lines OnCodes Lacking"}
-    assert plans["gp-unless"] == "bound_lines OnCodes Lacking NotExcused"
-    assert {plans[name] for name in ("units", "minutes-short")} == {"bound_lines OnCodes NotExcused"}
+    assert {plans[name] for name in ("line-then-claim", "claim-then-line", "total-history")} == {"bound_lines"}
+    assert {plans[name] for name in ("gp", "gp-group", "units-of")} == {"bound_lines Lacking"}
+    assert plans["gp-unless"] == "bound_lines Lacking NotExcused"
+    assert {plans[name] for name in ("units", "minutes-short")} == {"bound_lines NotExcused"}
+    assert plans["one-of-group"] == "bound_lines OnCodes"
+    assert plans["auth"] == "claim_lines Absent"
     # One slot, the action on the claim; tests of the claim only.
     assert {plans[name].split()[0] for name in ("auth", "referral", "claim-unless", "referral-unless")} == {
         "claim_lines"
@@ -412,7 +419,7 @@ def test_each_shape_gets_its_evaluator() -> None:
     assert {plans[name].split()[0] for name in ("pair", "pair-side", "pair-date", "bundle", "bundle-unless")} == {
         "slot_lines"
     }
-    assert plans["bundle-unless"] == "slot_lines OnCodes NotExcused"
+    assert plans["bundle-unless"] == "slot_lines NotExcused"
     # Effective dates: the check, then the evaluator of the shape.
     assert plans["pair-old"] == plans["pair-later"] == "run"
 
@@ -625,7 +632,7 @@ def _drop_last(method: Any) -> Any:
         (p.AllOf, "env_source", _drop_last),
         (p.MeasurePred, "line_test", lambda method: lambda self: lambda ctx, index: False),
         (p.FieldPred, "claim_test", lambda method: lambda self, start: lambda ctx: True),
-        (_actions.Steps, "__call__", lambda method: lambda self, ctx, lines: tuple(method(self, ctx, lines))[1:]),
+        (_actions.Steps, "keeper", lambda method: lambda self: lambda ctx, lines: tuple(lines)[1:]),
     ],
     ids=["line source", "env source", "line test", "claim test", "action steps"],
 )

@@ -6,12 +6,12 @@ passes them through a :class:`Steps` chain: each step keeps the lines it accepts
 modifier; ``NotExcused``: the lines without an excusing modifier) or stops the
 rule for the whole claim (``Absent``: the claim gives no authorization or
 referral). Steps are values with a readable ``repr``, composed like attrs'
-validators; :class:`Findings` makes each finding of a rule once.
+validators; :func:`findings` makes each finding of a rule once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 import attrs
@@ -109,23 +109,51 @@ class Steps:
         return tuple(lines)
 
     def __call__(self, ctx: Context, lines: Sequence[int]) -> tuple[int, ...]:
-        if self._gates:
-            for gate in self._gates:
+        keep = self.keeper()
+        return tuple(lines) if keep is None else keep(ctx, lines)
+
+    def keeper(self) -> Keeper | None:
+        """The one pass, as a plain function for a plan to call: the claim-wide gates
+        first, then each line's code and modifiers; None when there is no step (every
+        line is kept)."""
+        if not self.steps:
+            return None
+        gates, codes, without = self._gates, self._codes, self._without
+
+        def kept(ctx: Context, lines: Sequence[int]) -> tuple[int, ...]:
+            for gate in gates:
                 if not gate.holds(ctx):
                     return ()
-        codes, without = self._codes, self._without
-        if without:
-            claim_lines = ctx.facts.claim.lines
-            if codes is not None:
+            if without:
+                claim_lines = ctx.facts.claim.lines
+                if codes is None:
+                    return tuple([i for i in lines if without.isdisjoint(claim_lines[i].modifiers)])
                 line_codes = ctx.facts.codes
                 return tuple(
                     [i for i in lines if line_codes[i] in codes and without.isdisjoint(claim_lines[i].modifiers)]
                 )
-            return tuple([i for i in lines if without.isdisjoint(claim_lines[i].modifiers)])
-        if codes is not None:
+            if codes is not None:
+                line_codes = ctx.facts.codes
+                return tuple([i for i in lines if line_codes[i] in codes])
+            return lines if type(lines) is tuple else tuple(lines)
+
+        if gates or without or codes is None:
+            return kept
+
+        def on_codes(ctx: Context, lines: Sequence[int]) -> tuple[int, ...]:  # the common chain, alone
             line_codes = ctx.facts.codes
             return tuple([i for i in lines if line_codes[i] in codes])
-        return lines if type(lines) is tuple else tuple(lines)
+
+        return on_codes
+
+
+Keeper = Callable[[Context, Sequence[int]], tuple[int, ...]]
+
+
+def on_codes(codes: frozenset[str], bound: frozenset[str] | None) -> OnCodes | None:
+    """The step that keeps the lines of ``codes``; None when the lines it is given can
+    only have those codes (``bound``, what the condition binds there, is a subset)."""
+    return None if bound is not None and bound <= codes else OnCodes(codes)
 
 
 def steps(*chain: Step | None) -> Steps:
@@ -140,25 +168,28 @@ def gate(kind: str | None) -> Absent | None:
     return Absent(kind) if kind in ("authorization", "referral") else None  # type: ignore[arg-type]
 
 
-class Findings:
+def findings(rule: CompiledRule) -> Callable[[FindingKey], Finding]:
     """The findings of one rule: immutable, and depending only on (lines, claim level,
     related lines), each is made once and given again (a few, then forgotten)."""
+    made: dict[FindingKey, Finding] = {}
+    rule_id, action, message, fix, carc, rarc = (
+        rule.id,
+        rule.action,
+        rule.finding_message,
+        rule.fix,
+        rule.carc,
+        rule.rarc,
+    )
+    citation, severity, source, line, column = rule.citation, rule.severity, rule.source, rule.line, rule.column
 
-    __slots__ = ("_made", "_rule")
-
-    def __init__(self, rule: CompiledRule) -> None:
-        self._rule = rule
-        self._made: dict[FindingKey, Finding] = {}
-
-    def __call__(self, key: FindingKey) -> Finding:
-        made = self._made
+    def finding_for(key: FindingKey) -> Finding:
         finding = made.get(key)
         if finding is None:
-            rule = self._rule
-            finding = Finding(rule.id, rule.action, key[0], key[1], rule.finding_message, rule.fix, rule.carc,
-                              rule.rarc, rule.citation, rule.severity, rule.source, rule.line, rule.column,
-                              key[2])  # fmt: skip
+            finding = Finding(rule_id, action, key[0], key[1], message, fix, carc, rarc, citation, severity, source,
+                              line, column, key[2])  # fmt: skip
             if len(made) >= _FINDINGS_PER_RULE:
                 made.clear()
             made[key] = finding
         return finding
+
+    return finding_for

@@ -60,6 +60,9 @@ class CodeTermPred(Predicate):
                 ctx.note(self.text, False, "no line with this code that is not already matched")
         return found
 
+    def codes_bound(self, slot: int) -> frozenset[str] | None:
+        return self.codes if slot == self.slot and self.own is None else None
+
     def plain(self, slot: int) -> bool:
         """Binds ``slot``, not under NOT, not ordered after another term."""
         return self.slot == slot and self.after is None and self.own is None
@@ -107,8 +110,8 @@ class Relation:
 
     def values(self, ctx: Context) -> Sequence[object]:
         """Each line's value of the aspect."""
-        facts = ctx.facts
-        return facts.regions if self.aspect == "region" else facts.dates if self.aspect == "date" else facts.sides
+        facts, aspect = ctx.facts, self.aspect
+        return facts.regions if aspect == "region" else facts.dates if aspect == "date" else facts.sides
 
     def holds(self, ctx: Context, env: Env) -> bool:
         table = self.values(ctx)
@@ -133,7 +136,7 @@ class Relation:
         lines of A's and B's codes (j later than i when ``ordered``) whose values
         relate, A's lines in order, then B's; what :meth:`holds` says of each pair,
         with the same missing values, in the same order."""
-        same, name, values = self.same, self.name, self.values
+        same, name, aspect = self.same, self.name, self.aspect
 
         def related(ctx: Context) -> list[Env]:
             facts = ctx.facts
@@ -141,7 +144,7 @@ class Relation:
             if not first:
                 return []
             second = facts.lines_with(codes_b)
-            table = values(ctx)
+            table = facts.regions if aspect == "region" else facts.dates if aspect == "date" else facts.sides
             found: list[Env] = []
             for i in first:
                 value_i = table[i]
@@ -197,6 +200,10 @@ class AllOf(Predicate):
                     yield step
             else:
                 stack.append(iter(items[len(stack)].solve(ctx, step)))
+
+    def codes_bound(self, slot: int) -> frozenset[str] | None:
+        # A slot is bound by one item of an AND: the first that knows it.
+        return next((codes for item in self.items if (codes := item.codes_bound(slot)) is not None), None)
 
     def claim_tests(self) -> Sequence[Predicate] | None:
         if not self.relations and self.items and all(item.is_test for item in self.items):
@@ -482,6 +489,10 @@ class MeasurePred(Predicate):
             shown = "; ".join(f"line {i}: {table[i] if table[i] is not None else 'none'}" for i in lines)
             ctx.note(self.text, bool(results), shown or "no line")
         return results
+
+    def codes_bound(self, slot: int) -> frozenset[str] | None:
+        selector = self.selector
+        return selector.codes if selector is not None and selector.mode == "code" and selector.bind == slot else None
 
     def _of_code(self, bind: int | None, slots: tuple[int, ...] | None = None) -> frozenset[str] | None:
         """The codes of ``measure of CODE``, selected with ``bind`` (and ``slots``);

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from massagecodes._engine._actions import FindingKey, Findings, Lacking, NotExcused, OnCodes, Steps, gate, steps
+from massagecodes._engine._actions import FindingKey, Lacking, NotExcused, Steps, findings, gate, on_codes, steps
 from massagecodes._engine._facts import Context, Env
 from massagecodes._engine._line_predicates import ModifierPred
 from massagecodes._engine._predicate import EnvSource, LineSource
@@ -49,8 +49,8 @@ def plan_of(rule: CompiledRule) -> Plan:
     target, effective = rule.target, rule.effective
     # The common target: the line bound to one slot, when its code is one of the target's.
     slot = target.slots[0] if not target.claim and not target.last and len(target.slots) == 1 else None
-    findings = Findings(rule)
-    core = _line_plan(rule, slot, kind, required, excusing, findings)
+    finding_for = findings(rule)
+    core = _line_plan(rule, slot, kind, required, excusing, finding_for)
     if (
         core is None
         and target.claim
@@ -58,9 +58,9 @@ def plan_of(rule: CompiledRule) -> Plan:
         and excusing is None
         and kind in (None, "authorization", "referral")
     ):
-        core = _claim_plan(rule, kind, findings)
+        core = _claim_plan(rule, kind, finding_for)
     if core is None:
-        core = _env_plan(rule, slot, kind, required, excusing, findings)
+        core = _env_plan(rule, slot, kind, required, excusing, finding_for)
     if effective is None:
         return core
     start, end = effective
@@ -103,14 +103,16 @@ def _line_plan(
         if kind not in (None, "authorization", "referral"):
             return None
         return _claim_lines_plan(source, steps(gate(kind), excused), finding_for)
-    on_codes = OnCodes(rule.target.codes)
-    chain = steps(on_codes, Lacking(required), excused) if kind == "modifier" else steps(gate(kind), on_codes, excused)
+    codes = on_codes(rule.target.codes, rule.condition.codes_bound(0))
+    chain = steps(codes, Lacking(required), excused) if kind == "modifier" else steps(gate(kind), codes, excused)
+
+    keep = chain.keeper()
 
     def bound_lines(ctx: Context) -> Finding | None:
         lines = source(ctx)
         if not lines:
             return None
-        chosen = chain(ctx, lines)
+        chosen = tuple(lines) if keep is None else keep(ctx, lines)
         return finding_for((chosen, False, ())) if chosen else None
 
     bound_lines.steps = chain  # type: ignore[attr-defined]  # what the plan does, for a reader
@@ -121,11 +123,13 @@ def _claim_lines_plan(source: LineSource, chain: Steps, finding_for: FindingFor)
     """One slot, the action on the claim (``REQUIRE authorization``, ``DENY claim``):
     the bound lines (those the steps keep), at claim level."""
 
+    keep = chain.keeper()
+
     def claim_lines(ctx: Context) -> Finding | None:
         lines = source(ctx)
         if not lines:
             return None
-        kept = chain(ctx, lines)
+        kept = tuple(lines) if keep is None else keep(ctx, lines)
         return finding_for((kept, True, ())) if kept else None
 
     claim_lines.steps = chain  # type: ignore[attr-defined]
@@ -172,23 +176,31 @@ def _env_plan(
         # The usual pair: the line bound to one slot, through the steps (BUNDLE: and
         # the lines it folds into, from the environments of the lines kept).
         chain = steps(
-            OnCodes(target_codes),
+            on_codes(target_codes, rule.condition.codes_bound(slot)),
             Lacking(required) if kind == "modifier" else NotExcused(excusing) if excusing is not None else None,
         )
+
+        keep = chain.keeper()
 
         def slot_lines(ctx: Context) -> Finding | None:
             envs = source(ctx)
             if not envs:
                 return None
             if into is None:
-                found = chain(ctx, sorted({bound for env in envs if (bound := env[slot]) is not None}))
+                bound_lines = set()
+                for env in envs:
+                    bound = env[slot]
+                    if bound is not None:
+                        bound_lines.add(bound)
+                ordered = sorted(bound_lines)
+                found = tuple(ordered) if keep is None else keep(ctx, ordered)
                 return finding_for((found, False, ())) if found else None
             by_line: dict[int, list[Env]] = {}
             for env in envs:
                 bound = env[slot]
                 if bound is not None:
                     by_line.setdefault(bound, []).append(env)
-            found = chain(ctx, sorted(by_line))
+            found = tuple(sorted(by_line)) if keep is None else keep(ctx, sorted(by_line))
             if not found:
                 return None
             related: set[int] = set()

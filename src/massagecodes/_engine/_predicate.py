@@ -128,6 +128,10 @@ class Predicate:
         """For a condition of one slot: the lines it binds; None when it has no such form."""
         return None
 
+    def codes_bound(self, slot: int) -> frozenset[str] | None:
+        """The codes a line bound to ``slot`` can have when this holds; None if unknown."""
+        return None
+
     def claim_tests(self) -> Sequence[Predicate] | None:
         """The tests of a condition that only tests the claim; None if it binds."""
         return (self,) if self.is_test else None
