@@ -74,7 +74,7 @@ def test_bad_claim_exits_2_with_every_problem(tmp_path: Path) -> None:
     assert err == (
         "massagecodes: invalid claim: 2 problems\n"
         f'  {path}: $.lines[0].minuts: unknown key (did you mean "minutes"?); expected "code", "minutes", '
-        '"units", "region", "modifiers", "diagnosis_pointers", "charge" or "date"\n'
+        '"units", "region", "modifiers", "diagnosis_pointers", "charge", "date" or "place_of_service"\n'
         f"  {path}: $.lines[1].minutes: expected whole minutes >= 0, got -5\n"
     )
 

@@ -34,8 +34,10 @@ from strategies import claims, sessions
 EXAMPLE_CLAIM = Path(__file__).resolve().parent.parent / "examples" / "claim.json"
 BASE_CLAIM: dict[str, Any] = json.loads(EXAMPLE_CLAIM.read_text(encoding="utf-8"))
 
-LINE_KEYS = '"code", "minutes", "units", "region", "modifiers", "diagnosis_pointers", "charge" or "date"'
-CLAIM_KEYS = '"date_of_service", "payer", "provider", "patient", "diagnoses", "referral", "authorization", "lines" or "documentation"'
+LINE_KEYS = (
+    '"code", "minutes", "units", "region", "modifiers", "diagnosis_pointers", "charge", "date" or "place_of_service"'
+)
+CLAIM_KEYS = '"date_of_service", "payer", "provider", "patient", "diagnoses", "referral", "authorization", "lines", "documentation", "claim_id", "place_of_service" or "accident"'
 LICENSES = '"LMT", "PT", "PTA", "DC", "OT", "OTA", "MD" or "DO"'
 PAYER_KINDS = '"commercial", "medicare", "medicare-advantage", "medicaid", "auto-pip", "workers-comp" or "self-pay"'
 REGION_NAMES = "abdomen, cervical, head, lower-extremity, lumbar, pelvic, rib-cage, sacral, thoracic, upper-extremity"
@@ -739,7 +741,10 @@ def test_keys_inside_health_information_are_not_echoed() -> None:
         Claim.from_dict(data)
     assert "Jane" not in str(caught.value)
     assert problems_of(caught.value) == [
-        ("$.patient", 'an unknown key (not shown: this object holds health information); expected "id" or "birth_date"')
+        (
+            "$.patient",
+            'an unknown key (not shown: this object holds health information); expected "id", "birth_date", "sex" or "member_id"',
+        )
     ]
     # Read on their own, the classes that hold health information are just as careful.
     readers: list[tuple[Callable[[dict[str, Any]], object], dict[str, Any]]] = [

@@ -63,18 +63,21 @@ def test_a_foreign_file_is_read_with_every_line_modifier_unit_and_pointer() -> N
     assert claim.to_dict() == {
         "date_of_service": "2026-03-10",
         "payer": {"kind": "commercial", "name": "ACME HEALTH", "state": None},
-        "provider": {"npi": "1234567893", "license": "LMT", "taxonomy": "225700000X"},
-        "patient": {"id": "W123456789", "birth_date": "1980-01-01"},
+        "provider": {"npi": "1234567893", "license": "LMT", "taxonomy": "225700000X", "name": None},
+        "patient": {"id": "W123456789", "birth_date": "1980-01-01", "sex": None, "member_id": None},
         "diagnoses": ["M54.50", "M62.830"],
         "referral": None,
         "authorization": {"number": "AUTH7788", "start": None, "end": None, "visits": None},
         "lines": [
             {"code": "97124", "minutes": None, "units": 2, "region": None, "modifiers": ["GP"],
-             "diagnosis_pointers": [1, 2], "charge": "110.00", "date": None},
+             "diagnosis_pointers": [1, 2], "charge": "110.00", "date": None, "place_of_service": None},
             {"code": "97140", "minutes": None, "units": 2, "region": None, "modifiers": ["59", "GP"],
-             "diagnosis_pointers": [1], "charge": "110.00", "date": None},
+             "diagnosis_pointers": [1], "charge": "110.00", "date": None, "place_of_service": None},
         ],
         "documentation": None,
+        "claim_id": None,
+        "place_of_service": None,
+        "accident": None,
     }  # fmt: skip
 
 

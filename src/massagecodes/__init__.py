@@ -16,6 +16,8 @@ from massagecodes._engine import CompiledRule as Rule
 from massagecodes._engine import Finding, Result, Ruleset, RuleTestOutcome
 from massagecodes._loading import RulesetInfo, available_rulesets, compile_rules, load_rules, load_ruleset
 from massagecodes._model import (
+    Accident,
+    AccidentCause,
     Authorization,
     Claim,
     DocElement,
@@ -28,6 +30,7 @@ from massagecodes._model import (
     Referral,
     ServiceLine,
     Session,
+    Sex,
     SoapPart,
     Treatment,
 )
@@ -56,6 +59,8 @@ except PackageNotFoundError:  # pragma: no cover - running from a checkout witho
 __all__ = [
     "DEFAULT_CATALOG",
     "DEFAULT_REGIONS",
+    "Accident",
+    "AccidentCause",
     "Authorization",
     "Claim",
     "CodeCatalog",
@@ -89,6 +94,7 @@ __all__ = [
     "RulesSyntaxError",
     "ServiceLine",
     "Session",
+    "Sex",
     "Side",
     "SoapPart",
     "Treatment",

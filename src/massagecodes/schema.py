@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from massagecodes._codes import MAX_DIAGNOSES, MAX_MODIFIERS_PER_LINE, MAX_POINTERS_PER_LINE, POINTER_LETTERS, US_STATES
-from massagecodes._model import MAX_MINUTES, DocElement, License, PayerKind, SoapPart
+from massagecodes._model import MAX_MINUTES, AccidentCause, DocElement, License, PayerKind, Sex, SoapPart
 from massagecodes._regions import Side
 
 __all__ = ["claim_schema", "session_schema"]
@@ -32,6 +32,11 @@ _NPI = {
     "type": "string",
     "pattern": "^[0-9]{10}$",
     "description": "10 digits, the last the Luhn check digit over 80840 and the first nine (checked by the library)",
+}
+_PLACE = {
+    "type": "string",
+    "pattern": "^(0[1-9]|[1-9][0-9])$",
+    "description": "a CMS place-of-service code, two digits",
 }
 _CODE = {
     "type": "string",
@@ -88,12 +93,20 @@ def _definitions() -> dict[str, Any]:
             "npi": _NPI,
             "license": {"enum": [license.value for license in License]},
             "taxonomy": _nullable({"type": "string", "pattern": "^[0-9A-Z]{9}X$"}),
+            "name": _nullable(_TEXT),
         },
         ["npi", "license"],
         "the rendering provider",
     )
     patient = _object(
-        {"id": _TEXT, "birth_date": _nullable(_DATE)}, ["id"], "the patient: an opaque id and an optional birth date"
+        {
+            "id": _TEXT,
+            "birth_date": _nullable(_DATE),
+            "sex": _nullable({"enum": [sex.value for sex in Sex]}),
+            "member_id": _nullable(_TEXT),
+        },
+        ["id"],
+        "the patient: an opaque id, and optionally a birth date, sex and insurance member id",
     )
     return {"region": region, "documentation": documentation, "provider": provider, "patient": patient}
 
@@ -127,6 +140,7 @@ def _line() -> dict[str, Any]:
                 }
             ),
             "date": _nullable(_DATE),
+            "place_of_service": _nullable(_PLACE),
         },
         ["code"],
         "one billed line; it carries minutes, units or both",
@@ -177,6 +191,25 @@ def claim_schema() -> dict[str, Any]:
             ),
             "lines": {"type": "array", "items": {"$ref": "#/$defs/line"}, "minItems": 1},
             "documentation": _nullable({"$ref": "#/$defs/documentation"}),
+            "claim_id": _nullable({**_TEXT, "description": "the billing system's own claim identifier (837P CLM01)"}),
+            "place_of_service": _nullable(_PLACE),
+            "accident": _nullable(
+                _object(
+                    {
+                        "causes": {
+                            "type": "array",
+                            "items": {"enum": [cause.value for cause in AccidentCause]},
+                            "minItems": 1,
+                            "maxItems": 3,
+                            "uniqueItems": True,
+                        },
+                        "date": _nullable(_DATE),
+                        "state": _nullable({"enum": sorted(US_STATES)}),
+                    },
+                    ["causes"],
+                    "what the condition is related to: an auto accident, employment, another accident",
+                )
+            ),
         },
         ["date_of_service", "payer", "provider", "patient", "lines"],
         "a claim: what is billed",

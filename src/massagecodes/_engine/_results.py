@@ -91,14 +91,19 @@ class Result:
     # value to compare (lines without a region): (rule id, why). Not a pass: a
     # question the claim does not answer.
     undecided: tuple[tuple[str, str], ...] = ()
+    # The claim's own identifier (Claim.claim_id), so that a batch's results name their
+    # claims; not in the repr (an account number may identify a person).
+    claim_id: str | None = attrs.field(default=None, repr=False)
 
     def explain(self) -> str:
         """Which rules applied, which predicates held or failed, on what values."""
         return self._ruleset._explain(self._claim, self._history, self)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able: ruleset, outcome, per-line outcomes and units, findings. No claim data."""
+        """JSON-able: the claim's id, ruleset, outcome, per-line outcomes and units, findings.
+        No other claim data."""
         return {
+            "claim_id": self.claim_id,
             "ruleset": {"name": self.ruleset_name, "version": self.ruleset_version, "hash": self.ruleset_hash},
             "outcome": self.outcome,
             "line_outcomes": list(self.line_outcomes),

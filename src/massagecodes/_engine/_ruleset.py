@@ -286,6 +286,7 @@ class Ruleset:
             claim,
             history,
             undecided,
+            claim.claim_id,
         )
 
     def _explain(self, claim: Claim, history: tuple[Claim, ...], result: Result) -> str:

@@ -27,6 +27,7 @@ from massagecodes._model._checks import (
     _check_text,
 )
 from massagecodes._model._claim import (
+    Accident,
     Authorization,
     Claim,
     Documentation,
@@ -36,7 +37,7 @@ from massagecodes._model._claim import (
     Referral,
     ServiceLine,
 )
-from massagecodes._model._enums import MAX_MINUTES, DocElement, License, PayerKind, SoapPart
+from massagecodes._model._enums import MAX_MINUTES, AccidentCause, DocElement, License, PayerKind, Sex, SoapPart
 from massagecodes._model._reading import (
     _BAD,
     _child,
@@ -53,6 +54,8 @@ from massagecodes._model._session import Session, Treatment
 # The names other modules import from here (the private ones are the superbill's).
 __all__ = [
     "MAX_MINUTES",
+    "Accident",
+    "AccidentCause",
     "Authorization",
     "Claim",
     "DocElement",
@@ -66,6 +69,7 @@ __all__ = [
     "Referral",
     "ServiceLine",
     "Session",
+    "Sex",
     "SoapPart",
     "Treatment",
     "_BAD",

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, Self, cast
 
 from massagecodes._model._checks import _check_instance
-from massagecodes._model._enums import DocElement, License, PayerKind, SoapPart
+from massagecodes._model._enums import DocElement, License, PayerKind, Sex, SoapPart
 from massagecodes._model._reading import _BAD, _MONEY, Cross, _read_fields, _Reading, _Spec
 from massagecodes._regions import DEFAULT_REGIONS, RegionVocabulary
 from massagecodes._text import describe
@@ -62,6 +62,10 @@ def _to_enum_set(cls: type[enum.StrEnum]) -> Callable[[Any], Any]:
 # names no member passes through unchanged, for the field's check to report.
 def _to_license(value: License | str) -> License:
     return cast(License, _to_enum(License)(value))
+
+
+def _to_sex(value: Sex | str | None) -> Sex | None:
+    return cast("Sex | None", _to_enum(Sex)(value))
 
 
 def _to_payer_kind(value: PayerKind | str) -> PayerKind:

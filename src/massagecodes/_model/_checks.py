@@ -163,6 +163,13 @@ def _check_taxonomy(value: object) -> Issues:
     ]
 
 
+def _check_place_of_service(value: object) -> Issues:
+    # CMS place-of-service codes: two digits (11 office, 12 home, 02/10 telehealth, ...).
+    if isinstance(value, str) and len(value) == 2 and value.isascii() and value.isdigit() and value != "00":
+        return []
+    return [("", f'expected a two-digit place-of-service code such as "11" (office), got {describe(value)}')]
+
+
 def _check_pain(value: object) -> Issues:
     # A pain score is health information: the found value is not echoed.
     if _is_int(value) and 0 <= value <= 10:  # type: ignore[operator]

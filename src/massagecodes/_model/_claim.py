@@ -21,6 +21,7 @@ from massagecodes._model._base import (
     _to_license,
     _to_money,
     _to_payer_kind,
+    _to_sex,
     _to_soap_parts,
     _tuple,
 )
@@ -36,6 +37,7 @@ from massagecodes._model._checks import (
     _check_nonempty_items,
     _check_npi,
     _check_pain,
+    _check_place_of_service,
     _check_pointer,
     _check_state,
     _check_taxonomy,
@@ -43,7 +45,7 @@ from massagecodes._model._checks import (
     _check_units,
     _check_visits,
 )
-from massagecodes._model._enums import DocElement, License, PayerKind, SoapPart
+from massagecodes._model._enums import AccidentCause, DocElement, License, PayerKind, Sex, SoapPart
 from massagecodes._model._reading import (
     Cross,
     _as_is,
@@ -64,17 +66,20 @@ from massagecodes.errors import Problem
 
 @attrs.frozen(kw_only=True)
 class Provider(_Model):
-    """The rendering provider: NPI (check digit validated), licence, optional taxonomy."""
+    """The rendering provider: NPI (check digit validated), licence, optional taxonomy
+    and name."""
 
     npi: str
     license: License = attrs.field(converter=_to_license)
     taxonomy: str | None = None
+    name: str | None = None
 
     _WHAT = "provider"
     _SPECS = (
         _Spec("npi", _check_npi),
         _Spec("license", _check_enum(License), load=_load_enum(License), dump=_dump_enum),
         _Spec("taxonomy", _check_taxonomy, default=None),
+        _Spec("name", _check_text(), default=None),
     )
 
 
@@ -96,16 +101,21 @@ class Payer(_Model):
 
 @attrs.frozen(kw_only=True)
 class Patient(_Model):
-    """The patient: an opaque id and, optionally, a birth date. Nothing more is needed."""
+    """The patient: an opaque id and, optionally, a birth date, sex and the insurance
+    member id (the subscriber's, for a dependant)."""
 
     id: str
     birth_date: datetime.date | None = None
+    sex: Sex | None = attrs.field(default=None, converter=_to_sex)
+    member_id: str | None = None
 
     _WHAT = "patient"
     _SENSITIVE = True
     _SPECS = (
         _Spec("id", _check_text(sensitive=True)),
         _Spec("birth_date", _check_date, load=_load_date, dump=_dump_date, default=None, sensitive=True),
+        _Spec("sex", _check_enum(Sex), load=_load_enum(Sex), dump=_dump_enum, default=None, sensitive=True),
+        _Spec("member_id", _check_text(sensitive=True), default=None, sensitive=True),
     )
 
 
@@ -173,6 +183,7 @@ class ServiceLine(_Model):
     diagnosis_pointers: tuple[int, ...] = attrs.field(default=(), converter=_tuple)
     charge: Decimal | None = attrs.field(default=None, converter=_to_money)
     date: datetime.date | None = None
+    place_of_service: str | None = None
 
     _WHAT = "service line"
     _SPECS = (
@@ -196,6 +207,7 @@ class ServiceLine(_Model):
         ),
         _Spec("charge", _check_money, load=_load_money, dump=_dump_money, default=None),
         _Spec("date", _check_date, load=_load_date, dump=_dump_date, default=None),
+        _Spec("place_of_service", _check_place_of_service, default=None),
     )
     _CROSS = Cross(("minutes", "units"), _line_cross)
 
@@ -237,6 +249,39 @@ class Documentation(_Model):
     )
 
 
+_check_causes = _check_items(_check_enum(AccidentCause), max_len=3, unique=True, label="accident causes")
+
+
+def _check_nonempty_causes(value: object) -> list[tuple[str, str]]:
+    issues = _check_causes(value)
+    if not issues and not value:
+        return [("", "expected at least one cause: auto, employment or other")]
+    return issues
+
+
+@attrs.frozen(kw_only=True)
+class Accident(_Model):
+    """What the claim's condition is related to: one or more causes (auto, employment,
+    other), the accident's date and, for an auto accident, the state it happened in."""
+
+    causes: tuple[AccidentCause, ...] = attrs.field(converter=_tuple)
+    date: datetime.date | None = None
+    state: str | None = None
+
+    _WHAT = "accident"
+    _SENSITIVE = True
+    _SPECS = (
+        _Spec(
+            "causes",
+            _check_nonempty_causes,
+            load=_load_list(_load_enum(AccidentCause), what="a list of accident causes"),
+            dump=lambda causes: [cause.value for cause in causes],
+        ),
+        _Spec("date", _check_date, load=_load_date, dump=_dump_date, default=None, sensitive=True),
+        _Spec("state", _check_state, default=None),
+    )
+
+
 def _claim_cross(values: dict[str, Any]) -> list[Problem]:
     count = len(values.get("diagnoses", ()))
     problems = []
@@ -262,6 +307,9 @@ class Claim(_Model):
     referral: Referral | None = None
     authorization: Authorization | None = None
     documentation: Documentation | None = None
+    claim_id: str | None = None
+    place_of_service: str | None = None
+    accident: Accident | None = None
 
     _WHAT = "claim"
     _SPECS = (
@@ -286,6 +334,11 @@ class Claim(_Model):
             dump=lambda lines: [line.to_dict() for line in lines],
         ),
         _Spec("documentation", **_nested(Documentation, "a Documentation"), default=None, sensitive=True),
+        # The billing system's own identifier (837P CLM01, FHIR Claim.identifier): carried
+        # into results; an account number may identify a person, so it is never echoed.
+        _Spec("claim_id", _check_text(sensitive=True), default=None, sensitive=True),
+        _Spec("place_of_service", _check_place_of_service, default=None),
+        _Spec("accident", **_nested(Accident, "an Accident"), default=None, sensitive=True),
     )
     _CROSS = Cross(("diagnoses", "lines"), _claim_cross)
 

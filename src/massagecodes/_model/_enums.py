@@ -1,5 +1,6 @@
 """The model's vocabularies and limits: the kinds of licence and payer, the SOAP parts,
-the documentation elements, and the most minutes one line may hold.
+the documentation elements, a patient's sex, the causes of an accident, and the most
+minutes one line may hold.
 
 These are plain enums with no behaviour; every other module of the model reads them.
 """
@@ -57,3 +58,20 @@ class DocElement(enum.StrEnum):
     MINUTES_PER_CODE = "minutes-per-code"
     MINUTES_PER_REGION = "minutes-per-region"
     TREATMENT_JUSTIFICATION = "treatment-justification"  # e.g. a second treatment on one day
+
+
+class Sex(enum.StrEnum):
+    """A patient's administrative sex as claims carry it (X12 DMG03; FHIR gender)."""
+
+    FEMALE = "F"
+    MALE = "M"
+    UNKNOWN = "U"
+
+
+class AccidentCause(enum.StrEnum):
+    """What a claim's condition is related to (X12 CLM11 related-causes codes AA, EM, OA;
+    FHIR ``accident.type``): auto and PIP, workers' compensation, and other accidents."""
+
+    AUTO = "auto"  # CLM11 AA: auto accident
+    EMPLOYMENT = "employment"  # CLM11 EM: employment
+    OTHER = "other"  # CLM11 OA: other accident
