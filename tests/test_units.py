@@ -486,3 +486,22 @@ def test_engine_converts_known_lines_beside_an_unknown_code() -> None:
     result = mc.compile_rules("units of 97124 > 1 -> WARN\n").evaluate(claim)
     assert result.units == (1, 2)
     assert [f.lines for f in result.findings] == [(1,)]
+
+
+@pytest.mark.parametrize(
+    ("lines", "flagged"),
+    [
+        ([{"code": "97010", "units": 1}], []),
+        ([{"code": "97010", "units": 2}], [(0, "line 0 bills 2 units of untimed code 97010")]),
+        # Two lines of one untimed code on one date add up; on two dates they do not.
+        ([{"code": "97010", "units": 1}, {"code": "97010", "units": 1}], [(0, "lines 0, 1 bill 2 units")]),
+        ([{"code": "97010", "units": 1}, {"code": "97010", "units": 1, "date": "2025-03-15"}], []),
+        # Minutes do not change it: "regardless of the number of minutes".
+        ([{"code": "97010", "units": 3, "minutes": 45}], [(0, "line 0 bills 3 units of untimed code 97010")]),
+    ],
+    ids=["one", "two-units", "two-lines-one-date", "two-dates", "minutes-do-not-count"],
+)
+def test_untimed_codes_are_one_unit_a_day(lines: list[dict[str, object]], flagged: list[tuple[int, str]]) -> None:
+    found = [f for f in units.check_claim(_claim(*lines)).findings if f.kind == "untimed-units"]
+    assert [(f.line, f.message[: len(text)]) for f, (_, text) in zip(found, flagged, strict=True)] == flagged
+    assert all(f.carc == "151" for f in found)

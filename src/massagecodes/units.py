@@ -376,7 +376,7 @@ class UnitFinding:
     """A problem with a line's units, with the denial code a payer would use."""
 
     line: int
-    kind: Literal["units-exceed-minutes", "minutes-missing"]
+    kind: Literal["units-exceed-minutes", "minutes-missing", "untimed-units"]
     message: str
     fix: str
     carc: str | None
@@ -407,6 +407,30 @@ def _day_lines(claim: Claim, timed: Mapping[str, bool]) -> dict[datetime.date, d
         if timed.get(line.code) and line.minutes is not None:
             days.setdefault(claim.line_date(index), {}).setdefault(line.code, []).append(index)
     return days
+
+
+def _untimed_units(claim: Claim, timed: Mapping[str, bool]) -> list[UnitFinding]:
+    """An untimed code is 1 unit per date of service, "regardless of the number of
+    minutes" (CMS Pub 100-04 ch. 5 §20.2 B): a finding per code and date billed with more."""
+    billed: dict[tuple[datetime.date, str], list[int]] = {}
+    for index, line in enumerate(claim.lines):
+        if line.code in timed and not timed[line.code] and line.units is not None:
+            billed.setdefault((claim.line_date(index), line.code), []).append(index)
+    findings = []
+    for (_, code), indexes in billed.items():
+        units = sum(claim.lines[i].units or 0 for i in indexes)
+        if units > 1:
+            findings.append(
+                UnitFinding(
+                    indexes[0],
+                    "untimed-units",
+                    f"{_lines_text(indexes)} bill{'s' if len(indexes) == 1 else ''} {units} units of untimed code {code}"
+                    " on one date of service; an untimed code is 1 unit a day whatever the minutes",
+                    f"bill 1 unit of {code} for the day",
+                    "151",
+                )
+            )
+    return findings
 
 
 def _supported_by_line(
@@ -524,6 +548,7 @@ def check_claim(
                     "151",
                 )
             )
+    findings.extend(_untimed_units(claim, timed))
     results = []
     for index, line in enumerate(claim.lines):
         results.append(LineUnits(index, line.code, line.minutes, line.units, supported.get(index)))
