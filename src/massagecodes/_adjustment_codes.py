@@ -36,7 +36,7 @@ def adjustment_codes() -> dict[tuple[str, str], AdjustmentCode]:
     """Every shipped code, by (kind, code)."""
     text = resources.files("massagecodes").joinpath("adjustment_codes.csv").read_text(encoding="utf-8")
     rows = csv.DictReader(io.StringIO("".join(line for line in text.splitlines(True) if not line.startswith("#"))))
-    found = {}
+    found: dict[tuple[str, str], AdjustmentCode] = {}
     for row in rows:
         if None in row or None in row.values():  # pragma: no cover - the shipped file is whole (a test reads it)
             raise ValueError(f"adjustment_codes.csv: a row of other than 5 fields: {row}")
