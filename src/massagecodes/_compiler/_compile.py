@@ -27,6 +27,7 @@ from massagecodes._codes import (
     suggest_code,
 )
 from massagecodes._engine import (
+    OUTCOMES,
     PARAM_TYPES,
     CompiledRule,
     Expected,
@@ -49,7 +50,6 @@ from massagecodes.units import CMS, PER_CODE, UnitMethod
 
 LANGUAGE_VERSIONS = (1,)
 SEVERITIES = ("error", "warning", "info")
-OUTCOMES = ("pay", "partial", "hold", "deny")
 _CARC = re.compile(r"[1-9][0-9]{0,2}|[A-Z][0-9]{1,2}")  # no leading zero: CARC 97, not 097
 _RARC = re.compile(r"(M|MA|N)[0-9]{1,3}")
 _RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")

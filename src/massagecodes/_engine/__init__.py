@@ -11,12 +11,13 @@ builds engine values, not the reverse.
 """
 
 from massagecodes._engine._edit_tables import EditTable, MueTable, PtpTable, load_mue, load_ptp
-from massagecodes._engine._results import Finding, LineOutcome, Outcome, Result
+from massagecodes._engine._results import OUTCOMES, Finding, LineOutcome, Outcome, Result
 from massagecodes._engine._rules import PARAM_TYPES, CompiledRule, Param, ParamType, Requirement, Target, param_value
 from massagecodes._engine._ruleset import Ruleset
 from massagecodes._engine._testing import Expected, RuleTest, RuleTestOutcome
 
 __all__ = [
+    "OUTCOMES",
     "PARAM_TYPES",
     "CompiledRule",
     "EditTable",

@@ -14,7 +14,8 @@ import attrs
 
 from massagecodes._model import Claim
 
-Outcome = Literal["pay", "partial", "hold", "deny"]
+Outcome = Literal["pay", "partial", "hold", "undecided", "deny"]
+OUTCOMES: tuple[Outcome, ...] = ("pay", "partial", "hold", "undecided", "deny")
 LineOutcome = Literal["payable", "denied", "bundled"]
 Action = Literal["DENY", "BUNDLE", "REQUIRE", "WARN"]
 
@@ -114,10 +115,13 @@ class Result:
         }
 
 
-def outcomes(findings: Sequence[Finding], count: int) -> tuple[Outcome, tuple[LineOutcome, ...]]:
+def outcomes(
+    findings: Sequence[Finding], count: int, undecided: bool = False
+) -> tuple[Outcome, tuple[LineOutcome, ...]]:
     """The claim's outcome and each line's, from the findings: a DENY of the claim
     denies every line; DENY and BUNDLE mark their lines (a denial wins); REQUIRE
-    holds the claim; no payable line left is a denial."""
+    holds the claim; no payable line left is a denial; a claim that would be paid
+    while a rule could not decide (``undecided``) is undecided, not paid."""
     line_outcomes: list[LineOutcome] = ["payable"] * count
     claim_denied = False
     held = False
@@ -145,6 +149,8 @@ def outcomes(findings: Sequence[Finding], count: int) -> tuple[Outcome, tuple[Li
         outcome = "hold"
     elif payable < count:
         outcome = "partial"
+    elif undecided:
+        outcome = "undecided"
     else:
         outcome = "pay"
     return outcome, tuple(line_outcomes)

@@ -271,7 +271,7 @@ class Ruleset:
         findings: tuple[Finding, ...],
         undecided: tuple[tuple[str, str], ...] = (),
     ) -> Result:
-        outcome, line_outcomes = outcomes(findings, len(claim.lines))
+        outcome, line_outcomes = outcomes(findings, len(claim.lines), bool(undecided))
         # Positional (cheaper than keywords): the order of Result's fields.
         return Result(
             self.name,
