@@ -692,6 +692,35 @@ def test_same_region_without_regions_is_undecided_not_a_pass() -> None:
     assert result.undecided == (("rule-1", "SAME region: line 0 has no region"),)
     assert result.to_dict()["undecided_rules"] == [{"rule_id": "rule-1", "reason": "SAME region: line 0 has no region"}]
     assert "=> undecided: SAME region: line 0 has no region" in result.explain()
+    # Nothing denied it, but a rule could not decide: the claim is not known to be payable.
+    assert result.outcome == "undecided"
+    assert result.line_outcomes == ("payable", "payable")
+
+
+def test_an_undecided_rule_does_not_soften_a_stronger_outcome() -> None:
+    text = SENTENCE + "\n97010 -> DENY 97010\n"
+    rs = mc.compile_rules(text, source="payer.rules")
+    result = rs.evaluate(make_claim(line("97124"), line("97140", region="lumbar"), line("97010")))
+    assert result.undecided and result.outcome == "partial"
+    assert (
+        rs.evaluate(make_claim(line("97124", region="lumbar"), line("97140", region="lumbar"))).outcome != "undecided"
+    )
+
+
+def test_a_test_block_can_expect_an_undecided_outcome() -> None:
+    text = (
+        SENTENCE
+        + """
+test "no region on the massage line"
+  claim {"date_of_service": "2025-03-14", "payer": {"kind": "commercial"},
+         "provider": {"npi": "1234567893", "license": "LMT"}, "patient": {"id": "P-1"},
+         "lines": [{"code": "97124", "units": 1}, {"code": "97140", "units": 1, "region": "lumbar"}]}
+  expect outcome undecided
+end
+"""
+    )
+    (outcome,) = mc.compile_rules(text, source="payer.rules").run_tests()
+    assert outcome.passed, outcome.failures
 
 
 def test_a_rule_that_fires_or_fails_on_known_values_is_not_undecided() -> None:
