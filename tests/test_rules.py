@@ -701,7 +701,8 @@ def test_an_undecided_rule_does_not_soften_a_stronger_outcome() -> None:
     text = SENTENCE + "\n97010 -> DENY 97010\n"
     rs = mc.compile_rules(text, source="payer.rules")
     result = rs.evaluate(make_claim(line("97124"), line("97140", region="lumbar"), line("97010")))
-    assert result.undecided and result.outcome == "partial"
+    assert result.undecided
+    assert result.outcome == "partial"
     assert (
         rs.evaluate(make_claim(line("97124", region="lumbar"), line("97140", region="lumbar"))).outcome != "undecided"
     )
