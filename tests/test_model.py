@@ -756,3 +756,28 @@ def test_keys_inside_health_information_are_not_echoed() -> None:
             read(value)
         assert "SECRET" not in str(caught.value)
         assert "7" not in str(caught.value).replace("$", "")
+
+
+@pytest.mark.parametrize(
+    ("text", "problems"),
+    [
+        (
+            '{"lines": [{"code": "97124", "minutes": 30, "minutes": 60}]}',
+            [("$.lines[0].minutes", 'the key "minutes" appears twice in one object; remove one of them')],
+        ),
+        (
+            '{"lines": [{"code": "97124", "units": 1}], "lines": [{"code": "97140", "units": 1}]}',
+            [("$.lines", 'the key "lines" appears twice in one object; remove one of them')],
+        ),
+        # Inside health information the key is not named.
+        (
+            '{"patient": {"id": "P-1", "id": "P-2"}}',
+            [("$.patient", "a key appears twice in one object; remove one of them")],
+        ),
+    ],
+    ids=["minutes-twice", "lines-twice", "inside-the-patient"],
+)
+def test_a_key_written_twice_is_an_error_not_a_silent_merge(text: str, problems: list[tuple[str, str]]) -> None:
+    with pytest.raises(InputError) as raised:
+        mc.Claim.from_json(text)
+    assert [(problem.path, problem.message) for problem in raised.value.problems] == problems

@@ -652,3 +652,12 @@ def test_a_rule_block_without_its_rule_line() -> None:
     assert [(d.line, d.message) for d in caught.value.diagnostics] == [
         (2, 'a "rule" block needs its rule line before "end", e.g. "97124 -> WARN"')
     ]
+
+
+def test_a_key_written_twice_in_a_test_claim_is_located() -> None:
+    text = 'test "x"\n  claim {"lines": [{"minutes": 30, "minutes": 60}]}\n  expect no findings\nend\n'
+    with pytest.raises(mc.RulesSyntaxError) as caught:
+        mc.compile_rules(text, source="t.rules")
+    (diagnostic,) = caught.value.diagnostics
+    assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("MC113", 2, 36)
+    assert diagnostic.message == 'the key "minutes" appears twice in this object'

@@ -16,7 +16,7 @@ imports from ``massagecodes._model``. Its modules, each importing only those abo
 
 from __future__ import annotations
 
-from massagecodes._model._base import _Model, _refuse_constant, _to_money, _tuple
+from massagecodes._model._base import _Model, _to_money, _tuple, health_information
 from massagecodes._model._checks import (
     Issues,
     _check_date,
@@ -88,7 +88,7 @@ __all__ = [
     "_load_date",
     "_load_list",
     "_load_money",
-    "_refuse_constant",
+    "health_information",
     "_to_money",
     "_tuple",
 ]

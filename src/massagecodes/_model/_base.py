@@ -8,11 +8,12 @@ decides how such a class is validated, read and written.
 from __future__ import annotations
 
 import enum
-import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar, Self, cast
 
+from massagecodes._json import load_json
 from massagecodes._model._checks import _check_instance
 from massagecodes._model._enums import DocElement, License, PayerKind, Sex, SoapPart
 from massagecodes._model._reading import _BAD, _MONEY, Cross, _read_fields, _Reading, _Spec
@@ -130,19 +131,7 @@ class _Model:
             raise InputError(
                 [Problem("$", f"expected JSON text (str or bytes), got {describe(text)}")], what="argument"
             )
-        try:
-            data = json.loads(text, parse_constant=_refuse_constant)
-        except _NotJsonError as error:
-            raise InputError([Problem("$", f"malformed JSON: {error}")], what=cls._WHAT) from None
-        except json.JSONDecodeError as error:
-            problem = Problem(f"line {error.lineno} column {error.colno}", f"malformed JSON: {error.msg}")
-            raise InputError([problem], what=cls._WHAT) from None
-        except (UnicodeDecodeError, RecursionError):
-            raise InputError(
-                [Problem("$", "malformed JSON: not UTF-8 text, or nested too deeply")], what=cls._WHAT
-            ) from None
-        except ValueError:  # a number of more digits than Python converts
-            raise InputError([Problem("$", "malformed JSON: a number is too long")], what=cls._WHAT) from None
+        data = load_json(text, what=cls._WHAT, hide_keys_under=health_information)
         return cls.from_dict(data, regions=regions)
 
     def to_dict(self) -> dict[str, Any]:
@@ -154,13 +143,13 @@ class _Model:
         return out
 
 
-class _NotJsonError(ValueError):
-    pass
+_HEALTH_INFORMATION = re.compile(r"\$(\[[0-9]+\])?\.(patient|authorization|documentation|accident)([.\[]|$)")
 
 
-def _refuse_constant(name: str) -> object:
-    # NaN and Infinity are not JSON, though Python's parser accepts them by default.
-    raise _NotJsonError(f"{name} is not a JSON value")
+def health_information(path: str) -> bool:
+    """Whether a JSON path of a claim (or of a list of claims) lies inside an object that
+    holds health information, where keys are not named in errors."""
+    return _HEALTH_INFORMATION.match(path) is not None
 
 
 def _nested(cls: type[_Model], what: str) -> dict[str, Any]:

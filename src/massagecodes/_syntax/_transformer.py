@@ -541,10 +541,17 @@ class _ToAst(Transformer[Token, Any]):
         return c[0]
 
     def json_object(self, c: list[Any]) -> _Json:
-        return _Json(dict(pair for pair in c if isinstance(pair, tuple)), _span(c))
+        found: dict[str, object] = {}
+        for pair in c:
+            if isinstance(pair, tuple):
+                key, value, token = pair
+                if key in found:  # a second value would silently replace the first
+                    raise _BadStringError(token, f'the key "{key}" appears twice in this object', "MC113")
+                found[key] = value
+        return _Json(found, _span(c))
 
-    def json_pair(self, c: list[Any]) -> tuple[str, Any]:
-        return _string(c[0]), _json(c[2])
+    def json_pair(self, c: list[Any]) -> tuple[str, Any, Token]:
+        return _string(c[0]), _json(c[2]), c[0]
 
     def json_array(self, c: list[Any]) -> _Json:
         return _Json([_json(child) for child in c if not isinstance(child, Token) and child is not None], _span(c))

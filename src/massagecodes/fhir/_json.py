@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from massagecodes._json import load_json
 from massagecodes._text import describe
 from massagecodes.errors import InputError, Problem
 
@@ -81,17 +82,8 @@ def _one_day(period: object, path: str) -> tuple[object, str] | None:
 
 def _parse(resource: object) -> dict[str, Any]:
     if isinstance(resource, str):
-        try:
-            data = json.loads(resource, parse_float=Decimal, parse_constant=_refuse_constant)
-        except _NotJsonError as error:
-            raise InputError([Problem("$", f"malformed JSON: {error}")], what="FHIR Claim") from None
-        except json.JSONDecodeError as error:
-            problem = Problem(f"line {error.lineno} column {error.colno}", f"malformed JSON: {error.msg}")
-            raise InputError([problem], what="FHIR Claim") from None
-        except (RecursionError, ValueError):
-            raise InputError(
-                [Problem("$", "malformed JSON: nested too deeply, or a number too long")], what="FHIR Claim"
-            ) from None
+        # Keys inside contained resources (a Patient) are health information: not named.
+        data = load_json(resource, what="FHIR Claim", exact=True, hide_keys_under=_in_contained)
     elif isinstance(resource, Mapping):
         data = dict(resource)
     else:
@@ -106,9 +98,5 @@ def _parse(resource: object) -> dict[str, Any]:
     return data
 
 
-class _NotJsonError(ValueError):
-    pass
-
-
-def _refuse_constant(name: str) -> object:
-    raise _NotJsonError(f"{name} is not a JSON value")
+def _in_contained(path: str) -> bool:
+    return path.startswith("$.contained")

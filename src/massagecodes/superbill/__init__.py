@@ -21,14 +21,14 @@ out what it is given. This module holds the public functions and those the comma
 from __future__ import annotations
 
 import datetime
-import json
 import os
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
 from massagecodes import units as _units
 from massagecodes._codes import DEFAULT_CATALOG, CodeCatalog
-from massagecodes._model import Claim, Session, _refuse_constant
+from massagecodes._json import load_json
+from massagecodes._model import Claim, Session, health_information
 from massagecodes._text import describe
 from massagecodes.superbill._bill import _argument_error, _Bill, _build
 from massagecodes.superbill._html import _html
@@ -117,10 +117,7 @@ def render_pdf(
 
 def _source_from_json(text: str | bytes) -> Claim | Session:
     """A claim or a session from JSON text: a session is the object with ``treatments``."""
-    try:
-        data = json.loads(text, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError):
-        return Claim.from_json(text)  # reports the malformed JSON as the model does
+    data = load_json(text, what="claim or session", hide_keys_under=health_information)
     if isinstance(data, dict) and "treatments" in data and "lines" not in data:
         return Session.from_dict(data)
     return Claim.from_dict(data)
