@@ -247,17 +247,30 @@ def _months_between(first: datetime.date, last: datetime.date) -> int:
 @attrs.frozen
 class VisitsPred(_ClaimTest):
     """Visits (distinct dates of service, this claim included): this calendar year
-    (``year``), ever (``all``), or whole months since the first one (``months``)."""
+    (``year``), ever (``all``), or whole months since the first one (``months``).
+
+    Counted up to the claim's date of service; with ``slot`` (language 2), up to the
+    date of the line bound there, so that a limit denies only the visits past it."""
 
     op: str
     value: int
     text: str = attrs.field(eq=False)
     scope: Literal["year", "all", "months"] = "year"
+    slot: int | None = None
+
+    @property
+    def claim_wide(self) -> bool:
+        return self.slot is None  # it reads the bound line's date
 
     def solve(self, ctx: Context, env: Env) -> Iterable[Env]:
         facts = ctx.facts
-        day = facts.claim.date_of_service
-        days = _visit_days(facts)
+        bound = env[self.slot] if self.slot is not None and self.slot < len(env) else None
+        if bound is None:
+            day = facts.claim.date_of_service
+            days = _visit_days(facts)
+        else:
+            day = facts.dates[bound]
+            days = {visit for visit in _visit_days(facts) if visit <= day}
         if self.scope == "year":
             count = sum(1 for visit in days if visit.year == day.year)
             detail = f"{count} visits in {day.year}"
@@ -267,6 +280,8 @@ class VisitsPred(_ClaimTest):
         else:
             count = _months_between(min(days), day)
             detail = f"{count} whole months since {min(days)}"
+        if bound is not None:
+            detail += f" up to line {bound}'s date"
         held = OPS[self.op](count, self.value)
         ctx.note(self.text, held, detail)
         return [env] if held else []
@@ -274,19 +289,29 @@ class VisitsPred(_ClaimTest):
 
 @attrs.frozen
 class ChargesPred(_ClaimTest):
-    """The patient's charges in the claim's calendar year (this claim and the history)."""
+    """The patient's charges in the claim's calendar year (this claim and the history);
+    with ``codes`` or ``modifiers``, only the lines of those codes, or carrying one of
+    those modifiers (a KX threshold counts PT and speech lines, GP or GN, apart from OT)."""
 
     op: str
     value: Decimal
     text: str = attrs.field(eq=False)
+    codes: frozenset[str] | None = None
+    modifiers: frozenset[str] | None = None
 
     def solve(self, ctx: Context, env: Env) -> Iterable[Env]:
         facts = ctx.facts
         year = facts.claim.date_of_service.year
+        codes, modifiers = self.codes, self.modifiers
         total = Decimal(0)
         for claim in (facts.claim, *facts.history):
             for index, line in enumerate(claim.lines):
-                if line.charge is not None and claim.line_date(index).year == year:
+                if (
+                    line.charge is not None
+                    and claim.line_date(index).year == year
+                    and (codes is None or line.code in codes)
+                    and (modifiers is None or not modifiers.isdisjoint(line.modifiers))
+                ):
                     total += line.charge
         held = OPS[self.op](total, self.value)
         if ctx.trace is not None:

@@ -36,8 +36,8 @@ def plan_of(rule: CompiledRule) -> Plan:
             if on_targets is None:
                 return general
             required = on_targets
-        elif kind not in ("authorization", "referral"):
-            return general
+        elif kind not in ("authorization", "referral") or requirement.per_line:
+            return general  # a requirement checked line by line (a dated referral) runs the reference
     excusing: frozenset[str] | None = None
     if rule.unless is not None:
         # `unless modifier X` (of the target lines) is the one exception with a plan.

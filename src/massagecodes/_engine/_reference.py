@@ -87,15 +87,15 @@ def apply(rule: CompiledRule, ctx: Context) -> Finding | None:
             if ctx.trace is not None:
                 lacking = (
                     "missing"
-                    if not missing or rule.requirement.kind != "modifier"
+                    if not missing or not rule.requirement.per_line
                     else f"missing on {lines_named(missing)}"
                 )
                 ctx.note(f"REQUIRE {rule.requirement.text}", missing is None, "present" if missing is None else lacking)
             if missing is None:
                 continue
-            if rule.requirement.kind == "modifier":
+            if rule.requirement.per_line:
                 targets = missing
-                line_finding = True  # the lines that lack the modifier
+                line_finding = True  # the lines that lack it
         if rule.unless is not None:
             ctx.targets = targets if line_finding else scope
             ctx.depth += 1

@@ -52,10 +52,18 @@ class Target:
 class Requirement:
     """What REQUIRE asks for; ``missing`` says which lines lack it (None: nothing lacks)."""
 
-    kind: Literal["referral", "authorization", "diagnosis", "documentation", "modifier"]
+    kind: Literal["referral", "authorization", "valid-authorization", "diagnosis", "documentation", "modifier"]
     element: str = ""
     modifiers: frozenset[str] = frozenset()
     selector: LineSelector | None = None
+    # ``REQUIRE referral`` from language 2: the referral must be dated on or before each
+    # line's date of service (a line before it has no referral).
+    dated: bool = False
+
+    @property
+    def per_line(self) -> bool:
+        """The finding names the lines that lack it (not every target line)."""
+        return self.kind in ("modifier", "valid-authorization") or (self.kind == "referral" and self.dated)
 
     @property
     def on_targets(self) -> frozenset[str] | None:
@@ -71,12 +79,20 @@ class Requirement:
             return "modifier " + " or ".join(sorted(self.modifiers))
         if self.kind == "documentation":
             return f"documentation {self.element}"
+        if self.kind == "valid-authorization":
+            return "valid authorization"
         return self.kind
 
     def missing(self, ctx: Context, env: Env, bound: tuple[int, ...]) -> tuple[int, ...] | None:
         claim = ctx.facts.claim
+        if self.kind == "referral" and self.dated and claim.referral is not None:
+            dates, ordered = ctx.facts.dates, claim.referral.date
+            lacking = tuple(i for i in ctx.targets if dates[i] < ordered)
+            return lacking if lacking else None
         if self.kind in ("referral", "authorization"):
             return None if getattr(claim, self.kind) is not None else bound
+        if self.kind == "valid-authorization":
+            return _unauthorized(ctx)
         if self.kind == "diagnosis":
             if not claim.diagnoses:
                 return bound
@@ -166,3 +182,29 @@ def param_value(param_type: ParamType, raw: object) -> int | Decimal | datetime.
     if isinstance(raw, bool):
         return raw
     return {"yes": True, "no": False}.get(raw) if isinstance(raw, str) else None
+
+
+def _unauthorized(ctx: Context) -> tuple[int, ...] | None:
+    """The target lines the claim's authorization does not cover: dated before its start
+    or after its end, or on a visit past the visits it allows, counting the patient's
+    earlier claims under the same authorization number (a visit is a date of service).
+    None when every line is covered, or when the claim gives no authorization (that is
+    ``REQUIRE authorization``'s finding, with its own CARC)."""
+    facts = ctx.facts
+    given = facts.claim.authorization
+    if given is None:
+        return None
+    dates = facts.dates
+    visits: list[datetime.date] = []
+    if given.visits is not None:
+        days = set(dates)
+        for earlier in facts.history:
+            if earlier.authorization is not None and earlier.authorization.number == given.number:
+                days.update(earlier.line_date(index) for index in range(len(earlier.lines)))
+        visits = sorted(days)
+    lacking = []
+    for index in ctx.targets:
+        day = dates[index]
+        if (given.start is not None and day < given.start) or (given.end is not None and day > given.end) or (given.visits is not None and visits.index(day) + 1 > given.visits):
+            lacking.append(index)
+    return tuple(lacking) if lacking else None
