@@ -32,7 +32,11 @@ def found(result: mc.Result) -> list[tuple[str, str, tuple[int, ...]]]:
 
 def test_every_shipped_ruleset_is_available() -> None:
     shipped = [info for info in mc.available_rulesets() if info.origin == "shipped"]
-    assert sorted(info.name for info in shipped) == list(SHIPPED)
+    # 2026.1 stays beside 2026.2 for callers who pinned it; loading by name picks 2026.2.
+    assert sorted((info.name, info.version) for info in shipped) == [
+        (name, version) for name in SHIPPED for version in ("2026.1", "2026.2")
+    ]
+    assert {mc.load_ruleset(name).version for name in SHIPPED} == {"2026.2"}
     for info in shipped:
         assert info.hash.startswith("sha256:")
         assert info.location.endswith(f"{info.name}-{info.version}.rules")
@@ -92,7 +96,8 @@ def test_cms_kx_threshold_is_a_parameter() -> None:
         claim({"code": "97110", "minutes": 30, "modifiers": ["GP"], "charge": "990.00"}, date_of_service="2026-02-02")
     ]
     today = claim({"code": "97110", "minutes": 30, "modifiers": ["GP"], "charge": "60.00"})
-    assert found(configured.evaluate(today, history=history)) == [("kx-above-threshold", "REQUIRE", (0,))]
+    # 2026.2 warns: billed charges of every service over-count the allowed therapy amounts.
+    assert found(configured.evaluate(today, history=history)) == [("kx-above-threshold", "WARN", (0,))]
     with_kx = claim({"code": "97110", "minutes": 30, "modifiers": ["GP", "KX"], "charge": "60.00"})
     assert found(configured.evaluate(with_kx, history=history)) == []
     assert found(configured.evaluate(today)) == []  # under the threshold
@@ -110,13 +115,21 @@ def test_cms_other_cases() -> None:
     old = claim({"code": "97003", "units": 1}, date_of_service="2016-12-30")
     assert found(ruleset.evaluate(old)) == []
     dc = {"npi": "1234567893", "license": "DC"}
-    two_regions = claim(
+    lines = (
         {"code": "98941", "units": 1, "region": "thoracic"},
         {"code": "97140", "minutes": 15, "region": "thoracic", "modifiers": ["GP"]},
         {"code": "97112", "minutes": 15, "region": "neck", "modifiers": ["GP", "59"]},
-        provider=dc,
     )
-    assert found(ruleset.evaluate(two_regions)) == [("therapy-in-manipulated-region", "DENY", (1,))]
+    # 2026.2: a chiropractor's therapy is not covered by Medicare, nor CMT without AT.
+    assert found(ruleset.evaluate(claim(*lines, provider=dc))) == [
+        ("chiropractor-therapy-not-covered", "DENY", (1, 2)),
+        ("cmt-without-at", "DENY", (0,)),
+        ("therapy-with-manipulation", "DENY", (1,)),
+    ]
+    physician = claim(*lines, provider={"npi": "1234567893", "license": "DO"})
+    assert found(ruleset.evaluate(physician)) == [("therapy-with-manipulation", "DENY", (1,))]
+    other_day = claim(lines[0], {**lines[1], "date": "2026-03-03"}, provider={"npi": "1234567893", "license": "DO"})
+    assert found(ruleset.evaluate(other_day)) == []
 
 
 # --------------------------------------------------------------------------- #
@@ -147,6 +160,7 @@ def test_commercial_visit_limit_and_authorization_are_parameters() -> None:
     assert dict(default.skipped) == {
         "authorization-required": "parameter $authorization-required is not set",
         "visit-limit": "parameter $visit-limit is not set",
+        "visit-limit-several-dates": "parameter $visit-limit is not set",
     }
     ruleset = mc.load_ruleset("commercial", params={"visit-limit": 2, "authorization-required": True})
     assert ruleset.skipped == ()
@@ -162,6 +176,16 @@ def test_commercial_visit_limit_and_authorization_are_parameters() -> None:
         {"code": "97124", "minutes": 30, "diagnosis_pointers": [1]}, authorization={"number": "A-1"}, **REFERRED
     )
     assert found(ruleset.evaluate(authorized, history=earlier[:1])) == []
+    # 2026.2: on a claim with several dates, the earlier visits are not denied with the later ones.
+    two_dates = claim(
+        {"code": "97124", "minutes": 30, "diagnosis_pointers": [1]},
+        {"code": "97124", "minutes": 30, "diagnosis_pointers": [1], "date": "2026-03-03"},
+        authorization={"number": "A-1"},
+        **REFERRED,
+    )
+    result = ruleset.evaluate(two_dates, history=earlier[:1])
+    assert found(result) == [("visit-limit-several-dates", "WARN", (0, 1))]
+    assert result.outcome == "pay"
     no_auth_plan = mc.load_ruleset("commercial", params={"authorization-required": "no"})
     assert found(no_auth_plan.evaluate(visit)) == []
 
@@ -193,7 +217,7 @@ def test_florida_pip_starts_in_2013() -> None:
         {"code": "97124", "minutes": 30}, date_of_service="2012-12-31", payer={"kind": "auto-pip", "state": "FL"}
     )
     with pytest.raises(
-        mc.InputError, match=re.escape("outside the effective dates of ruleset auto-pip-florida 2026.1")
+        mc.InputError, match=re.escape("outside the effective dates of ruleset auto-pip-florida 2026.2")
     ):
         ruleset.evaluate(before)
 
@@ -218,21 +242,30 @@ def test_washington_progress_report_after_six_visits() -> None:
     ]
     today = claim({"code": "97124", "minutes": 30}, date_of_service="2026-03-09", payer=payer, documentation=documented)
     assert found(ruleset.evaluate(today, history=history[:5])) == []
-    assert found(ruleset.evaluate(today, history=history)) == [("progress-report", "REQUIRE", (0,))]
+    # 2026.2: the seventh visit also needs an L&I authorization.
+    assert found(ruleset.evaluate(today, history=history)) == [
+        ("progress-report", "REQUIRE", (0,)),
+        ("authorization-after-six-visits", "REQUIRE", (0,)),
+    ]
     reported = claim(
         {"code": "97124", "minutes": 30},
         date_of_service="2026-03-09",
         payer=payer,
         documentation={"elements": ["physician-order", "progress-report"]},
+        authorization={"number": "LI-1"},
     )
     assert found(ruleset.evaluate(reported, history=history)) == []
 
 
-def test_new_york_counts_the_day_across_claims() -> None:
+def test_new_york_daily_cap_never_denies() -> None:
+    # 2026.2: the cap (fee schedule ground rule 11) is in RVUs and reduces payment; it never
+    # denies. Without RVUs, the ruleset only notes that the day's payment may be reduced.
     ruleset = mc.load_ruleset("no-fault-new-york")
     payer = {"kind": "auto-pip", "state": "NY"}
     today = claim({"code": "97110", "units": 4}, {"code": "97140", "units": 4}, payer=payer)
-    other_day = claim({"code": "97124", "units": 4}, date_of_service="2026-03-01", payer=payer)
-    assert found(ruleset.evaluate(today, history=[other_day])) == []
     same_day = claim({"code": "97124", "units": 1}, payer=payer)
-    assert found(ruleset.evaluate(today, history=[same_day])) == [("eight-units-a-day", "DENY", ())]
+    result = ruleset.evaluate(today, history=[same_day])
+    assert found(result) == [("physical-medicine-daily-cap", "WARN", (0, 1))]
+    assert result.findings[0].severity == "info"
+    assert result.outcome == "pay"
+    assert found(ruleset.evaluate(claim({"code": "98941", "units": 1}, payer=payer))) == []
