@@ -139,7 +139,7 @@ def test_eval_table() -> None:
     code, out, err = run("eval", "--ruleset", "commercial", str(SAME_REGION))
     assert (code, err) == (0, "")
     lines = out.splitlines()
-    assert lines[0].startswith("ruleset commercial 2026.1 (sha256:")
+    assert lines[0].startswith("ruleset commercial 2026.2 (sha256:")
     assert lines[0].endswith("): outcome partial")
     assert lines[1].split() == ["line", "code", "rule", "action", "CARC", "message", "/", "fix"]
     assert lines[2].split()[:5] == ["1", "97140", "massage-manual-same-region", "DENY", "97"]
@@ -147,6 +147,7 @@ def test_eval_table() -> None:
     assert lines[4:] == [
         "skipped rule authorization-required: parameter $authorization-required is not set",
         "skipped rule visit-limit: parameter $visit-limit is not set",
+        "skipped rule visit-limit-several-dates: parameter $visit-limit is not set",
     ]
 
 
@@ -206,12 +207,11 @@ def test_list() -> None:
     assert code == 0
     rows = [line.split() for line in out.splitlines()]
     assert rows[0] == ["name", "version", "effective", "hash", "origin"]
-    assert [row[0] for row in rows[1:]] == [
-        "auto-pip-florida",
-        "cms-therapy",
-        "commercial",
-        "no-fault-new-york",
-        "workers-comp-washington",
+    # Every version of every shipped ruleset (a published version stays: users pin it).
+    assert [(row[0], row[1]) for row in rows[1:]] == [
+        (name, version)
+        for name in ("auto-pip-florida", "cms-therapy", "commercial", "no-fault-new-york", "workers-comp-washington")
+        for version in ("2026.1", "2026.2")
     ]
     assert rows[1][2:4] == ["from", "2013-01-01"]
 
@@ -235,8 +235,8 @@ def test_test_command_passes_on_the_shipped_rulesets(tmp_path: Path) -> None:
     junit = tmp_path / "junit.xml"
     code, out, _ = run("test", str(EXAMPLE.parent.parent / "rulesets"), "--junit", str(junit), "--min-coverage", "100")
     assert code == 0
-    assert out.splitlines()[-1].startswith("28 passed, 0 failed; rule coverage 100.0%")
-    assert junit.read_text().count("<testcase ") == 28
+    assert out.splitlines()[-1].startswith("77 passed, 0 failed; rule coverage 100.0%")
+    assert junit.read_text().count("<testcase ") == 77
 
 
 def test_test_command_reports_failures_and_coverage(tmp_path: Path) -> None:
@@ -381,7 +381,7 @@ def test_eval_batch(tmp_path: Path) -> None:
     assert err.startswith(f"massagecodes: {corpus / 'more.jsonl'}:3: invalid claim: $.date_of_service: required")
     assert err.rstrip().endswith("$.lines: expected a list of lines, got 5")
     assert out.splitlines()[-1] == "3 evaluated, 1 rejected, 0 denied"
-    assert f"{corpus / 'more.jsonl'}:1: ruleset commercial 2026.1" in out
+    assert f"{corpus / 'more.jsonl'}:1: ruleset commercial 2026.2" in out
     code, out, err = run("eval", "--ruleset", "commercial", "--format", "jsonl", str(corpus / "more.jsonl"))
     rows = [json.loads(line) for line in out.splitlines()]
     assert [row["claim"] for row in rows] == [f"{corpus / 'more.jsonl'}:1", f"{corpus / 'more.jsonl'}:4"]

@@ -415,7 +415,7 @@ def test_rulesets_from_an_installed_package(tmp_path: Path) -> None:
     assert report == {
         "origins": ["package acme-rules (entry point acme)"],
         "version": "1.0",
-        "bases": [["commercial", "2026.1"]],
+        "bases": [["commercial", "2026.2"]],
         "tests": [True],
         "shipped": "cms-therapy",
     }

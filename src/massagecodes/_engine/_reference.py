@@ -86,9 +86,7 @@ def apply(rule: CompiledRule, ctx: Context) -> Finding | None:
             missing = rule.requirement.missing(ctx, env, bound)
             if ctx.trace is not None:
                 lacking = (
-                    "missing"
-                    if not missing or not rule.requirement.per_line
-                    else f"missing on {lines_named(missing)}"
+                    "missing" if not missing or not rule.requirement.per_line else f"missing on {lines_named(missing)}"
                 )
                 ctx.note(f"REQUIRE {rule.requirement.text}", missing is None, "present" if missing is None else lacking)
             if missing is None:

@@ -205,6 +205,10 @@ def _unauthorized(ctx: Context) -> tuple[int, ...] | None:
     lacking = []
     for index in ctx.targets:
         day = dates[index]
-        if (given.start is not None and day < given.start) or (given.end is not None and day > given.end) or (given.visits is not None and visits.index(day) + 1 > given.visits):
+        if (
+            (given.start is not None and day < given.start)
+            or (given.end is not None and day > given.end)
+            or (given.visits is not None and visits.index(day) + 1 > given.visits)
+        ):
             lacking.append(index)
     return tuple(lacking) if lacking else None
