@@ -16,6 +16,7 @@ from typing import Literal
 import attrs
 
 from massagecodes._engine._facts import Context, Env, Facts, lines_text
+from massagecodes._engine._fee_tables import RvuTable
 from massagecodes._engine._predicate import OPS, ClaimTest, LineSelector, Predicate
 
 
@@ -194,32 +195,59 @@ class DocumentedPred(_ClaimTest):
 
 @attrs.frozen
 class TotalPred(_ClaimTest):
-    """``total minutes|units`` of one date of service, this claim's lines and the
-    patient's other claims (history) on that date, compared (any date that holds)."""
+    """``total minutes|units|rvus`` of one date of service, this claim's lines and the
+    patient's other claims (history) on that date, compared (any date that holds).
 
-    measure: Literal["minutes", "units"]
+    RVUs are each line's units times its code's RVUs in an imported fee table; a line
+    whose code the table does not list leaves the total unknown (the rule is undecided,
+    not passed)."""
+
+    measure: Literal["minutes", "units", "rvus"]
     op: str
-    value: int
+    value: int | Decimal
     text: str = attrs.field(eq=False)
     codes: frozenset[str] | None = None  # ``total units of GROUP``: only these codes count
+    rvus: RvuTable | None = attrs.field(default=None, eq=False, repr=False)
 
     def solve(self, ctx: Context, env: Env) -> Iterable[Env]:
         facts = ctx.facts
-        table = facts.minutes if self.measure == "minutes" else facts.units
-        codes = self.codes
-        totals: dict[datetime.date, int] = {}
+        measure, codes, rvus = self.measure, self.codes, self.rvus
+        table = facts.minutes if measure == "minutes" else facts.units
+        totals: dict[datetime.date, Decimal | int] = {}
         line_codes = facts.codes
-        for index, (day, amount) in enumerate(zip(facts.dates, table, strict=True)):
+
+        unknown_days: set[datetime.date] = set()
+
+        def amount(code: str, minutes: int | None, units: int | None, day: datetime.date) -> Decimal | int:
+            if measure == "minutes":
+                return minutes or 0
+            if measure == "units":
+                return units or 0
+            per_unit = rvus.rvus(code) if rvus is not None else None
+            if per_unit is None:
+                unknown_days.add(day)  # that day's total is not known
+                return 0
+            return per_unit * (units or 0)
+
+        for index, (day, count) in enumerate(zip(facts.dates, table, strict=True)):
             if codes is None or line_codes[index] in codes:
-                totals[day] = totals.get(day, 0) + (amount or 0)
-        # The patient's other claims on the same dates count too ("per patient per day").
+                line = facts.claim.lines[index]
+                value = amount(line.code, line.minutes, count if measure != "minutes" else None, day)
+                totals[day] = totals.get(day, 0) + value
+        # The patient's other claims on the same dates count too ("per patient per day"),
+        # whoever billed them.
         if facts.history:
             for earlier, earlier_units in zip(facts.history, facts.history_units, strict=True):
                 for index, line in enumerate(earlier.lines):
                     day = earlier.line_date(index)
                     if day in totals and (codes is None or line.code in codes):
-                        amount = line.minutes if self.measure == "minutes" else earlier_units[index]
-                        totals[day] += amount or 0
+                        totals[day] += amount(line.code, line.minutes, earlier_units[index], day)
+        if unknown_days:  # the lines of a day whose total is not known: undecided, not passed
+            dates = facts.dates
+            unknown = tuple(i for i in range(len(dates)) if dates[i] in unknown_days)
+            ctx.missing.append((f"total {measure}", unknown))
+            for day in unknown_days:
+                del totals[day]
         compare, value = OPS[self.op], self.value
         held = False
         for total in totals.values():

@@ -16,8 +16,8 @@ from massagecodes._model import Claim
 
 Outcome = Literal["pay", "partial", "hold", "undecided", "deny"]
 OUTCOMES: tuple[Outcome, ...] = ("pay", "partial", "hold", "undecided", "deny")
-LineOutcome = Literal["payable", "denied", "bundled"]
-Action = Literal["DENY", "BUNDLE", "REQUIRE", "WARN"]
+LineOutcome = Literal["payable", "reduced", "denied", "bundled"]
+Action = Literal["DENY", "BUNDLE", "REDUCE", "REQUIRE", "WARN"]
 
 
 class Explainer(Protocol):
@@ -119,9 +119,10 @@ def outcomes(
     findings: Sequence[Finding], count: int, undecided: bool = False
 ) -> tuple[Outcome, tuple[LineOutcome, ...]]:
     """The claim's outcome and each line's, from the findings: a DENY of the claim
-    denies every line; DENY and BUNDLE mark their lines (a denial wins); REQUIRE
-    holds the claim; no payable line left is a denial; a claim that would be paid
-    while a rule could not decide (``undecided``) is undecided, not paid."""
+    denies every line; DENY and BUNDLE mark their lines (a denial wins); REDUCE marks a
+    payable line paid in part; REQUIRE holds the claim; no payable line left is a
+    denial; a claim that would be paid while a rule could not decide (``undecided``)
+    is undecided, not paid."""
     line_outcomes: list[LineOutcome] = ["payable"] * count
     claim_denied = False
     held = False
@@ -135,15 +136,20 @@ def outcomes(
                     line_outcomes[index] = "denied"
         elif action == "BUNDLE":
             for index in finding.lines:
-                if line_outcomes[index] != "denied":
+                if line_outcomes[index] in ("payable", "reduced"):
                     line_outcomes[index] = "bundled"
+        elif action == "REDUCE":
+            for index in finding.lines:
+                if line_outcomes[index] == "payable":
+                    line_outcomes[index] = "reduced"
         elif action == "REQUIRE":
             held = True
     if claim_denied:
         line_outcomes = ["denied"] * count
     payable = line_outcomes.count("payable")
+    paid = payable + line_outcomes.count("reduced")
     outcome: Outcome
-    if claim_denied or payable == 0:
+    if claim_denied or paid == 0:
         outcome = "deny"
     elif held:
         outcome = "hold"

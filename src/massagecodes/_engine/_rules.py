@@ -117,7 +117,7 @@ class CompiledRule:
     id: str
     order: int
     title: str | None
-    action: Literal["DENY", "BUNDLE", "REQUIRE", "WARN"]
+    action: Literal["DENY", "BUNDLE", "REDUCE", "REQUIRE", "WARN"]
     condition: Predicate
     unless: Predicate | None
     target: Target
