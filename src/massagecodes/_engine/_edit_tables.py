@@ -19,10 +19,7 @@ rules), so findings and explanations read the same.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
-import re
 import sys
 from collections.abc import Iterator
 
@@ -30,7 +27,7 @@ import attrs
 
 from massagecodes._engine import _predicates as p
 from massagecodes._engine._rules import CompiledRule, Target
-from massagecodes.errors import Diagnostic, RulesSemanticError
+from massagecodes._engine._table_files import TABLE_CODE, table_error, table_rows
 
 # NCCI: these modifiers bypass an edit whose indicator is 1 (DOMAIN.md section 4; CMS NCCI ch. I).
 BYPASS_MODIFIERS = frozenset({"59", "XE", "XS", "XP", "XU"})
@@ -45,37 +42,6 @@ def _day(text: str) -> int:
     if len(text) == 8 and text.isascii() and text.isdigit():
         return datetime.date(int(text[:4]), int(text[4:6]), int(text[6:])).toordinal()
     return datetime.date.fromisoformat(text).toordinal()
-
-
-# Rows of the CMS files start with a HCPCS code: CPT Category I (97124), a level II
-# code (G0283), or a Category II/III or PLA code (0001F, 0001T, 0001U). Claims only
-# carry the first two, but every row is read, so none is dropped unnoticed.
-_TABLE_CODE = re.compile(r"[0-9]{4}[0-9A-Z]|[A-Z][0-9]{4}")
-_OTHER_SEPARATOR = re.compile(r"(?:[0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})[\t;|]")
-
-
-def _rows(data: bytes, *, source: str, file: str) -> Iterator[tuple[int, list[str]]]:
-    """The data rows (those that start with a code); title and header lines are skipped.
-    A line that starts with a code but is not split by commas is an error, so a table
-    saved with tabs or semicolons is refused rather than read as empty."""
-    text = data.decode("utf-8-sig", errors="strict")
-    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        if not row:
-            continue
-        first = row[0].strip()
-        if _TABLE_CODE.fullmatch(first):
-            yield number, row
-        elif _OTHER_SEPARATOR.match(first):
-            raise _error(
-                source,
-                file,
-                number,
-                "the line starts with a code but is not comma-separated; the tables are read as CSV",
-            )
-
-
-def _error(source: str, file: str, line: int, message: str) -> RulesSemanticError:
-    return RulesSemanticError([Diagnostic("MC215", f"{file} line {line}: {message}", source, 1, 1, 2, "")])
 
 
 @attrs.frozen
@@ -201,26 +167,26 @@ def load_ptp(data: bytes, *, file: str, source: str, digest: str) -> PtpTable:
     rationale: dict[str, str] = {}
     count = 0
     intern = sys.intern
-    for number, row in _rows(data, source=source, file=file):
+    for number, row in table_rows(data, source=source, file=file):
         if len(row) < 6:
-            raise _error(
+            raise table_error(
                 source,
                 file,
                 number,
                 "a PTP row has column 1, column 2, the 1996 flag, effective date, deletion date, modifier indicator and rationale",
             )
         first, second = row[0].strip(), row[1].strip()
-        if not _TABLE_CODE.fullmatch(second):
-            raise _error(source, file, number, f"column 2 {second!r} is not a procedure code")
+        if not TABLE_CODE.fullmatch(second):
+            raise table_error(source, file, number, f"column 2 {second!r} is not a procedure code")
         try:
             effective, deleted = _day(row[3]), _day(row[4])
         except ValueError:
-            raise _error(
+            raise table_error(
                 source, file, number, "the effective and deletion dates are written YYYYMMDD (or * for no deletion)"
             ) from None
         indicator_text = row[5].strip()[:1]
         if indicator_text not in ("0", "1", "9"):
-            raise _error(source, file, number, "the modifier indicator is 0, 1 or 9")
+            raise table_error(source, file, number, "the modifier indicator is 0, 1 or 9")
         key = intern(first + second)
         pairs.setdefault(key, []).append((effective, deleted, int(indicator_text)))
         if len(row) > 6 and row[6].strip():
@@ -280,19 +246,19 @@ class MueTable:
 def load_mue(data: bytes, *, file: str, source: str, digest: str) -> MueTable:
     limits: dict[str, tuple[int, int]] = {}
     rationale: dict[str, str] = {}
-    for number, row in _rows(data, source=source, file=file):
+    for number, row in table_rows(data, source=source, file=file):
         if len(row) < 3:
-            raise _error(
+            raise table_error(
                 source, file, number, "an MUE row has the code, the units, the adjudication indicator and the rationale"
             )
         code = row[0].strip()
         units_text, indicator_text = row[1].strip(), row[2].strip()[:1]
         if not (units_text.isascii() and units_text.isdigit()):
-            raise _error(source, file, number, f"the units {units_text!r} are not a whole number")
+            raise table_error(source, file, number, f"the units {units_text!r} are not a whole number")
         if indicator_text not in ("1", "2", "3"):
-            raise _error(source, file, number, "the adjudication indicator is 1, 2 or 3")
+            raise table_error(source, file, number, "the adjudication indicator is 1, 2 or 3")
         if code in limits:
-            raise _error(source, file, number, f"{code} is listed twice")
+            raise table_error(source, file, number, f"{code} is listed twice")
         limits[code] = (int(units_text), int(indicator_text))
         if len(row) > 3 and row[3].strip():
             rationale[code] = row[3].strip()

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import attrs
 
-from massagecodes._engine._edit_tables import _error, _rows
+from massagecodes._engine._table_files import table_error, table_rows
 
 
 @attrs.frozen
@@ -37,17 +37,19 @@ class RvuTable:
 
 def load_rvu(data: bytes, *, file: str, source: str, digest: str) -> RvuTable:
     values: dict[str, Decimal] = {}
-    for number, row in _rows(data, source=source, file=file):
+    for number, row in table_rows(data, source=source, file=file):
         if len(row) < 2:
-            raise _error(source, file, number, "an RVU row has the code and its RVUs (and an optional description)")
+            raise table_error(
+                source, file, number, "an RVU row has the code and its RVUs (and an optional description)"
+            )
         code, text = row[0].strip(), row[1].strip()
         try:
             value = Decimal(text)
         except decimal.InvalidOperation:
             value = Decimal("NaN")
         if not value.is_finite() or value < 0 or len(text) > 12:
-            raise _error(source, file, number, f"the RVUs {text[:20]!r} are not a decimal number >= 0")
+            raise table_error(source, file, number, f"the RVUs {text[:20]!r} are not a decimal number >= 0")
         if code in values:
-            raise _error(source, file, number, f"{code} is listed twice")
+            raise table_error(source, file, number, f"{code} is listed twice")
         values[code] = value
     return RvuTable(file, digest, values)
