@@ -264,9 +264,11 @@ def claims_for(draw: st.DrawFn, ruleset: mc.Ruleset) -> mc.Claim:
         lines.append(line)
     data: dict[str, Any] = {
         "date_of_service": draw(days).isoformat(),
-        "payer": {
-            "kind": draw(st.sampled_from(("commercial", "medicare", "medicaid", "workers-comp", "auto-pip"))),
-            "state": draw(st.sampled_from(("WA", "OR", "NY", "FL"))),
+        "payer": {  # a payer the ruleset is for (language 2 says which)
+            "kind": draw(
+                st.sampled_from(ruleset.payers or ("commercial", "medicare", "medicaid", "workers-comp", "auto-pip"))
+            ),
+            "state": draw(st.sampled_from(ruleset.states or ("WA", "OR", "NY", "FL"))),
             "name": draw(st.sampled_from(("Acme Health", "ACME HEALTH", "Other Mutual"))),
         },
         "provider": {"npi": "1234567893", "license": draw(st.sampled_from(("LMT", "PT", "DC")))},

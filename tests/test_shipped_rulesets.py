@@ -89,6 +89,7 @@ def test_cms_kx_threshold_is_a_parameter() -> None:
     assert ruleset.settings["kx-threshold"] is None
     assert ("kx-threshold", "parameter $kx-threshold is not set") not in ruleset.skipped
     assert ("kx-above-threshold", "parameter $kx-threshold is not set") in ruleset.skipped
+    assert ("kx-above-ot-threshold", "parameter $kx-threshold is not set") in ruleset.skipped
     configured = mc.load_ruleset("cms-therapy", params={"kx-threshold": "1000.00"})
     assert configured.settings["kx-threshold"] == Decimal("1000.00")
     assert configured.hash != ruleset.hash  # what was evaluated differs
@@ -96,14 +97,22 @@ def test_cms_kx_threshold_is_a_parameter() -> None:
         claim({"code": "97110", "minutes": 30, "modifiers": ["GP"], "charge": "990.00"}, date_of_service="2026-02-02")
     ]
     today = claim({"code": "97110", "minutes": 30, "modifiers": ["GP"], "charge": "60.00"})
-    # 2026.2 warns: billed charges of every service over-count the allowed therapy amounts.
+    # 2026.2 warns (billed charges over-count the allowed amounts), by bucket: PT and
+    # speech (GP, GN) apart from OT (GO).
     assert found(configured.evaluate(today, history=history)) == [("kx-above-threshold", "WARN", (0,))]
     with_kx = claim({"code": "97110", "minutes": 30, "modifiers": ["GP", "KX"], "charge": "60.00"})
     assert found(configured.evaluate(with_kx, history=history)) == []
     assert found(configured.evaluate(today)) == []  # under the threshold
+    ot_today = claim({"code": "97110", "minutes": 30, "modifiers": ["GO"], "charge": "60.00"})
+    assert found(configured.evaluate(ot_today, history=history)) == []  # the PT charges are another bucket
+    ot_history = [
+        claim({"code": "97110", "minutes": 30, "modifiers": ["GO"], "charge": "990.00"}, date_of_service="2026-02-02")
+    ]
+    assert found(configured.evaluate(ot_today, history=ot_history)) == [("kx-above-ot-threshold", "WARN", (0,))]
     result = ruleset.evaluate(today, history=history)
     assert result.to_dict()["skipped_rules"] == [
-        {"rule_id": "kx-above-threshold", "reason": "parameter $kx-threshold is not set"}
+        {"rule_id": "kx-above-threshold", "reason": "parameter $kx-threshold is not set"},
+        {"rule_id": "kx-above-ot-threshold", "reason": "parameter $kx-threshold is not set"},
     ]
 
 
@@ -159,8 +168,8 @@ def test_commercial_visit_limit_and_authorization_are_parameters() -> None:
     default = mc.load_ruleset("commercial")
     assert dict(default.skipped) == {
         "authorization-required": "parameter $authorization-required is not set",
+        "authorization-in-effect": "parameter $authorization-required is not set",
         "visit-limit": "parameter $visit-limit is not set",
-        "visit-limit-several-dates": "parameter $visit-limit is not set",
     }
     ruleset = mc.load_ruleset("commercial", params={"visit-limit": 2, "authorization-required": True})
     assert ruleset.skipped == ()
@@ -170,13 +179,14 @@ def test_commercial_visit_limit_and_authorization_are_parameters() -> None:
     ]
     assert found(ruleset.evaluate(visit, history=earlier[:1])) == [("authorization-required", "REQUIRE", (0,))]
     result = ruleset.evaluate(visit, history=earlier)
-    assert found(result) == [("authorization-required", "REQUIRE", (0,)), ("visit-limit", "DENY", ())]
+    assert found(result) == [("authorization-required", "REQUIRE", (0,)), ("visit-limit", "DENY", (0,))]
     assert result.outcome == "deny"
     authorized = claim(
         {"code": "97124", "minutes": 30, "diagnosis_pointers": [1]}, authorization={"number": "A-1"}, **REFERRED
     )
     assert found(ruleset.evaluate(authorized, history=earlier[:1])) == []
-    # 2026.2: on a claim with several dates, the earlier visits are not denied with the later ones.
+    # 2026.2 (language 2): on a claim with several dates, only the visits past the limit
+    # are denied, not the earlier ones.
     two_dates = claim(
         {"code": "97124", "minutes": 30, "diagnosis_pointers": [1]},
         {"code": "97124", "minutes": 30, "diagnosis_pointers": [1], "date": "2026-03-03"},
@@ -184,8 +194,9 @@ def test_commercial_visit_limit_and_authorization_are_parameters() -> None:
         **REFERRED,
     )
     result = ruleset.evaluate(two_dates, history=earlier[:1])
-    assert found(result) == [("visit-limit-several-dates", "WARN", (0, 1))]
-    assert result.outcome == "pay"
+    assert found(result) == [("visit-limit", "DENY", (1,))]
+    assert result.line_outcomes == ("payable", "denied")
+    assert result.outcome == "partial"
     no_auth_plan = mc.load_ruleset("commercial", params={"authorization-required": "no"})
     assert found(no_auth_plan.evaluate(visit)) == []
 

@@ -263,7 +263,7 @@ CASES = [
         SYNTAX,
         [
             "policy.rules: 1 error",
-            'policy.rules:1:18: error MC100: expected "authorization", "diagnosis", "documentation", "modifier" or "referral"; found "modifer" (did you mean "modifier"?)',
+            'policy.rules:1:18: error MC100: expected "authorization", "diagnosis", "documentation", "modifier", "referral" or "valid"; found "modifer" (did you mean "modifier"?)',
             " 1 | 97124 -> REQUIRE modifer GP",
             "   |                  ^^^^^^^",
         ],
@@ -429,12 +429,12 @@ CASES = [
         id="lowercase-modifier",
     ),
     pytest.param(
-        "language 2\n97124 -> WARN\n",
+        "language 3\n97124 -> WARN\n",
         SEMANTIC,
         [
             "policy.rules: 1 error",
-            "policy.rules:1:10: error MC210: language 2 is not supported; this library reads language 1",
-            " 1 | language 2",
+            "policy.rules:1:10: error MC210: language 3 is not supported; this library reads language 1, 2",
+            " 1 | language 3",
             "   |          ^",
         ],
         id="unsupported-language-version",
@@ -451,12 +451,12 @@ CASES = [
         id="test-with-invalid-claim",
     ),
     pytest.param(
-        "language 2\nregion of 97124 is lumbr -> WARN\n97124 AND payer kind is comercial -> DENY 97140\n",
+        "language 3\nregion of 97124 is lumbr -> WARN\n97124 AND payer kind is comercial -> DENY 97140\n",
         SEMANTIC,
         [
             "policy.rules: 4 errors",
-            "policy.rules:1:10: error MC210: language 2 is not supported; this library reads language 1",
-            " 1 | language 2",
+            "policy.rules:1:10: error MC210: language 3 is not supported; this library reads language 1, 2",
+            " 1 | language 3",
             "   |          ^",
             'policy.rules:2:20: error MC202: unknown region "lumbr" (did you mean "lumbar"?)',
             " 2 | region of 97124 is lumbr -> WARN",

@@ -189,6 +189,8 @@ def test_evaluation_does_not_depend_on_table_size(tmp_path: Path) -> None:
     (table, _) = ruleset.tables
     from massagecodes._engine import _predicates
 
+    assert isinstance(table, mc._engine.PtpTable | mc._engine.MueTable)
+
     facts = _predicates.Facts(value, (), ruleset.unit_method, ruleset.catalog)
     assert [rule.id for rule in table.rules_for(facts, "t")] == ["ptp:97530-97140"]
 

@@ -94,7 +94,8 @@ def test_a_foreign_file_is_evaluated_against_a_shipped_ruleset() -> None:
         ("referral-required", "REQUIRE", (0, 1))
     ]
     claims = read("two-payers.837", license="PT")
-    results = [mc.load_ruleset("cms-therapy").evaluate(claim) for claim in claims]
+    # 2026.1: language 1 judges any payer's claim (2026.2 is for Medicare claims only).
+    results = [mc.load_ruleset("cms-therapy", "==2026.1").evaluate(claim) for claim in claims]
     assert [[(f.rule_id, str(f.action), f.lines) for f in result.findings] for result in results] == [
         [],
         [("hot-cold-packs-bundled", "BUNDLE", (0,))],

@@ -14,7 +14,14 @@ from massagecodes import errors, units
 from massagecodes._codes import DEFAULT_CATALOG, CodeCatalog, CodeInfo
 from massagecodes._engine import CompiledRule as Rule
 from massagecodes._engine import Finding, Result, Ruleset, RuleTestOutcome
-from massagecodes._loading import RulesetInfo, available_rulesets, compile_rules, load_rules, load_ruleset
+from massagecodes._loading import (
+    RulesetInfo,
+    available_rulesets,
+    compile_rules,
+    load_rules,
+    load_ruleset,
+    ruleset_for,
+)
 from massagecodes._model import (
     Accident,
     AccidentCause,
@@ -106,5 +113,6 @@ __all__ = [
     "format_rules",
     "load_rules",
     "load_ruleset",
+    "ruleset_for",
     "units",
 ]

@@ -15,9 +15,10 @@ __all__ = ["RulesLexer"]
 
 # Kept in step with grammar/rules.lark by tests/test_pygments.py.
 CONNECTIVES = ("AND", "OR", "NOT", "SAME", "DIFFERENT")
-ACTIONS = ("DENY", "BUNDLE", "REQUIRE", "WARN")
+ACTIONS = ("DENY", "BUNDLE", "REDUCE", "REQUIRE", "WARN")
 STATEMENTS = (
-    "ruleset", "version", "language", "title", "effective", "source", "units", "extends", "disable", "param",
+    "ruleset", "version", "language", "title", "effective", "source", "units", "payers", "states", "extends",
+    "disable", "param",
     "import", "code", "group", "region", "alias", "rule", "end", "test", "claim", "history", "expect",
 )  # fmt: skip
 WORDS = (
@@ -26,6 +27,7 @@ WORDS = (
     "side", "billed", "by", "another", "provider", "the", "same", "day", "payer", "diagnosis", "documented",
     "visits", "this", "year", "any", "total", "minutes", "is", "not", "or", "no", "findings", "outcome", "line",
     "lines", "true", "false", "null", "months", "since", "first", "visit", "charges", "billable", "diagnoses", "are",
+    "valid", "with",
 )  # fmt: skip
 
 

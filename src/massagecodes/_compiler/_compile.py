@@ -176,7 +176,13 @@ class _Compiler(_Conditions):
                 return target, None, Requirement("modifier", modifiers=modifiers, selector=selector)
             if requirement.kind == "diagnosis":
                 return default, None, Requirement("diagnosis")
-            return Target(True), None, Requirement(requirement.kind)
+            if requirement.kind == "valid-authorization":
+                self.needs_language(2, "REQUIRE valid authorization", requirement.span or action.span)
+            # Language 2: a referral is dated on or before the lines it orders.
+            dated = requirement.kind == "referral" and self.language >= 2
+            return Target(True), None, Requirement(requirement.kind, dated=dated)
+        if action.kind == "REDUCE":
+            self.needs_language(2, "REDUCE", action.span)
         if action.kind == "BUNDLE":
             if action.target is None or action.target.text == "claim":
                 self.error("MC207", "BUNDLE names the code it bundles, e.g. BUNDLE 97010 into 97124", action.span)

@@ -9,6 +9,8 @@ import datetime
 import re
 from decimal import Decimal
 
+import attrs
+
 from massagecodes._codes import (
     US_STATES,
 )
@@ -22,7 +24,7 @@ from massagecodes._syntax._printer import condition_text
 _DX = re.compile(r"[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{0,4})?\*?")
 _DOC_WORDS = tuple(sorted({e.value for e in DocElement} | {s.value for s in SoapPart}))
 _LINE_MEASURES = ("minutes", "units", "date", "region")
-_TOTAL_MEASURES = ("minutes", "units")
+_TOTAL_MEASURES = ("minutes", "units", "rvus")
 _PAYER_FIELDS = ("kind", "name", "state")
 _PROVIDER_FIELDS = ("license", "npi", "taxonomy")
 
@@ -130,7 +132,14 @@ class _Conditions(_Declarations):
         if isinstance(node, ast.MeasureCond):
             return self.measure(node, scope, text, positive=positive and not in_unless)
         if isinstance(node, ast.ChargesCond):
-            return p.ChargesPred(self.op(node.comparison), self.money(node.comparison, "charges"), text)
+            charged_codes: frozenset[str] | None = None
+            charged_with: frozenset[str] | None = None
+            if node.of is not None or node.modifiers:
+                self.needs_language(2, "charges of some codes or modifiers", node.span)
+                charged_codes = self.codes_of(node.of) if node.of is not None else None
+                charged_with = self.modifier_words(node.modifiers) if node.modifiers else None
+            money = self.money(node.comparison, "charges")
+            return p.ChargesPred(self.op(node.comparison), money, text, charged_codes, charged_with)
         if isinstance(node, ast.FlagCond):
             value = self.param(node.name, ("flag",), "a condition")
             return p.ConstPred(bool(value), text)
@@ -145,6 +154,12 @@ class _Conditions(_Declarations):
         slots = tuple(range(before, len(scope.terms)))
         relations = []
         bound = sum(self.min_bound[id(item)] for item in node.items)
+        if self.language >= 2 and bound >= 2 and not any(r.aspect == "date" for r in node.relations):
+            # Language 2: lines joined by AND are lines of one date of service, unless the
+            # rule relates their dates itself (pairs and bundles are edits by date).
+            relations_implied = [p.Relation(True, "date", slots, "SAME date (implied)")]
+        else:
+            relations_implied = []
         for relation in node.relations:
             name = f"{'SAME' if relation.same else 'DIFFERENT'} {relation.aspect}"
             if len(slots) < 2:
@@ -164,7 +179,15 @@ class _Conditions(_Declarations):
                     f"{'SAME' if relation.same else 'DIFFERENT'} {relation.aspect}",
                 )
             )
-        return p.all_of(*p.cheap_first(items), relations=relations, text=text)
+        first = next((slot for slot, _, positive in scope.terms[before:] if positive), None)
+        if self.language >= 2 and first is not None:
+            # Language 2: visits are counted up to the date of the line the chain binds, and
+            # read it after the code terms bind it.
+            counted: list[p.Predicate] = [
+                attrs.evolve(item, slot=first) for item in items if type(item) is p.VisitsPred
+            ]
+            items = [item for item in items if type(item) is not p.VisitsPred] + counted
+        return p.all_of(*p.cheap_first(items), relations=[*relations_implied, *relations], text=text)
 
     @staticmethod
     def op(comparison: ast.Comparison) -> str:
@@ -276,8 +299,10 @@ class _Conditions(_Declarations):
         if node.total:
             total_op = comparison.op if comparison.op not in ("is", "is not") else "="
             codes = self.codes_of(node.of) if node.of is not None else None
+            if name == "rvus":
+                self.needs_language(2, "total rvus", node.measure.span)
             return p.TotalPred(
-                "minutes" if name == "minutes" else "units",
+                "minutes" if name == "minutes" else "units" if name == "units" else "rvus",
                 total_op,
                 self.number(comparison, f"total {name}"),
                 text,

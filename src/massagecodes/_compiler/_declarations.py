@@ -16,6 +16,7 @@ from packaging.version import InvalidVersion, Version
 from massagecodes._codes import (
     DEFAULT_CATALOG,
     MODIFIER,
+    US_STATES,
     CodeInfo,
     procedure_code_problem,
     suggest_code,
@@ -27,6 +28,7 @@ from massagecodes._engine import (
     ParamType,
     param_value,
 )
+from massagecodes._model import PayerKind
 from massagecodes._regions import normalize
 from massagecodes._syntax import _ast as ast
 from massagecodes.units import CMS, PER_CODE, UnitMethod
@@ -40,9 +42,11 @@ class Header:
     title: str | None
     effective: tuple[datetime.date, datetime.date | None] | None
     source_citation: str | None
+    payers: tuple[str, ...] = ()  # the payer kinds the ruleset is for (none: any)
+    states: tuple[str, ...] = ()  # and the states, where it is a state's law
 
 
-LANGUAGE_VERSIONS = (1,)
+LANGUAGE_VERSIONS = (1, 2)
 
 
 class _Declarations(_CompilerState):
@@ -87,6 +91,8 @@ class _Declarations(_CompilerState):
                         item.value.span,
                     )
                 values["language"] = item.value.value
+                version = item.value.value
+                self.language = version if isinstance(version, int) and version in LANGUAGE_VERSIONS else 1
             elif item.key in ("title", "source"):
                 assert isinstance(item.value, ast.Value)
                 values[item.key] = str(item.value.value)
@@ -95,6 +101,9 @@ class _Declarations(_CompilerState):
                 values["effective"] = self.date_range(item.value)
             elif item.key == "extends":
                 pass  # resolved before compiling (see compile_document)
+            elif item.key in ("payers", "states"):
+                assert isinstance(item.value, tuple)
+                values[item.key] = self.applies_to(item.key, item.value, item.span)
             else:
                 assert isinstance(item.value, ast.UnitsSpec)
                 self.method = self.unit_method(item.value)
@@ -105,7 +114,32 @@ class _Declarations(_CompilerState):
             title=values.get("title"),
             effective=values.get("effective"),
             source_citation=values.get("source"),
+            payers=values.get("payers", ()),
+            states=values.get("states", ()),
         )
+
+    def applies_to(self, key: str, words: tuple[ast.Word, ...], span: ast.Span) -> tuple[str, ...]:
+        """``payers commercial, medicare-advantage`` / ``states NY``: checked names, in order."""
+        self.needs_language(2, f'"{key}"', span)
+        known = [kind.value for kind in PayerKind] if key == "payers" else sorted(US_STATES)
+        found = []
+        for word in words:
+            if word.text not in known:
+                what = "payer kind" if key == "payers" else "US state (two capitals)"
+                self.error("MC206", f'unknown {what} "{word.text}"', word.span, self._hint(word.text, known))
+            elif word.text not in found:
+                found.append(word.text)
+        return tuple(found)
+
+    def needs_language(self, version: int, what: str, span: ast.Span) -> None:
+        """MC216 when a feature of a later language version is used."""
+        if self.language < version:
+            self.error(
+                "MC216",
+                f"{what} needs language {version}; this ruleset says language {self.language}",
+                span,
+                f"write `language {version}` in the header (see docs/language.md for what changes)",
+            )
 
     def date_range(self, value: ast.DateRange) -> tuple[datetime.date, datetime.date | None]:
         if value.end is not None and value.end < value.start:
@@ -206,13 +240,15 @@ class _Declarations(_CompilerState):
         for decl in self.document.declarations:
             if isinstance(decl, ast.ParamDecl):
                 self.param_decl(decl, first)
-            elif isinstance(decl, ast.ImportDecl) and decl.kind.text not in ("ptp", "mue"):
+            elif isinstance(decl, ast.ImportDecl) and decl.kind.text not in ("ptp", "mue", "rvu"):
                 self.error(
                     "MC206",
-                    f'unknown table kind "{decl.kind.text}"; expected ptp or mue',
+                    f'unknown table kind "{decl.kind.text}"; expected ptp, mue or rvu',
                     decl.kind.span,
-                    self._hint(decl.kind.text, ("ptp", "mue")),
+                    self._hint(decl.kind.text, ("ptp", "mue", "rvu")),
                 )
+            elif isinstance(decl, ast.ImportDecl) and decl.kind.text == "rvu":
+                self.needs_language(2, "an RVU table", decl.kind.span)
         for name, value in self.given.items():
             if name not in self.params:
                 continue  # reported by the caller-facing check in compile_document

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 
 from massagecodes._compiler._compile import compile_document
-from massagecodes._engine import EditTable, Ruleset, load_mue, load_ptp
+from massagecodes._engine import ImportedTable, Ruleset, load_mue, load_ptp, load_rvu
 from massagecodes._syntax import Document, Extends, ImportDecl, ParamDecl, Word, format_document, parse, source_lines
 from massagecodes.errors import (
     Diagnostic,
@@ -163,13 +163,15 @@ def _compile_collected(
         params=compiled.params,
         bases=bases,
         tables=tables,
+        payers=header.payers or (base.payers if base is not None else ()),
+        states=header.states or (base.states if base is not None else ()),
     )
 
 
-def _tables(document: Document, *, source: str, text: str, files: FileReader | None) -> tuple[EditTable, ...]:
-    tables: list[EditTable] = []
+def _tables(document: Document, *, source: str, text: str, files: FileReader | None) -> tuple[ImportedTable, ...]:
+    tables: list[ImportedTable] = []
     for decl in document.declarations:
-        if not isinstance(decl, ImportDecl) or decl.kind.text not in ("ptp", "mue"):
+        if not isinstance(decl, ImportDecl) or decl.kind.text not in ("ptp", "mue", "rvu"):
             continue
         name = str(decl.path.value)
         span = decl.path.span
@@ -191,8 +193,15 @@ def _tables(document: Document, *, source: str, text: str, files: FileReader | N
             ) from None
         digest = "sha256:" + hashlib.sha256(data).hexdigest()
         try:
-            loader = load_ptp if decl.kind.text == "ptp" else load_mue
-            tables.append(loader(data, file=name, source=source, digest=digest))
+            kind = decl.kind.text
+            table: ImportedTable
+            if kind == "rvu":
+                table = load_rvu(data, file=name, source=source, digest=digest)
+            elif kind == "ptp":
+                table = load_ptp(data, file=name, source=source, digest=digest)
+            else:
+                table = load_mue(data, file=name, source=source, digest=digest)
+            tables.append(table)
         except UnicodeDecodeError:
             raise RulesSemanticError(
                 [

@@ -99,6 +99,7 @@ class _CompilerState:
         self.clean_names: dict[str, frozenset[str]] = {}
         self.min_bound: dict[int, int] = {}  # lines a condition binds at least, by node
         self.negated: list[tuple[int, int]] = []  # slots of each NOT being compiled, innermost last
+        self.language = 1  # the document's language version (its header says; see header())
 
     # ---- diagnostics
     def error(self, code: str, message: str, span: ast.Span, hint: str | None = None) -> None:

@@ -10,7 +10,8 @@ engine never imports the syntax, the compiler or the loading stage: the compiler
 builds engine values, not the reverse.
 """
 
-from massagecodes._engine._edit_tables import EditTable, MueTable, PtpTable, load_mue, load_ptp
+from massagecodes._engine._edit_tables import ImportedTable, MueTable, PtpTable, load_mue, load_ptp
+from massagecodes._engine._fee_tables import RvuTable, load_rvu
 from massagecodes._engine._results import OUTCOMES, Finding, LineOutcome, Outcome, Result
 from massagecodes._engine._rules import PARAM_TYPES, CompiledRule, Param, ParamType, Requirement, Target, param_value
 from massagecodes._engine._ruleset import Ruleset
@@ -20,7 +21,7 @@ __all__ = [
     "OUTCOMES",
     "PARAM_TYPES",
     "CompiledRule",
-    "EditTable",
+    "ImportedTable",
     "Expected",
     "Finding",
     "LineOutcome",
@@ -37,5 +38,7 @@ __all__ = [
     "Target",
     "load_mue",
     "load_ptp",
+    "load_rvu",
+    "RvuTable",
     "param_value",
 ]

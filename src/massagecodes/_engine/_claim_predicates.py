@@ -16,7 +16,6 @@ from typing import Literal
 import attrs
 
 from massagecodes._engine._facts import Context, Env, Facts, lines_text
-from massagecodes._engine._fee_tables import RvuTable
 from massagecodes._engine._predicate import OPS, ClaimTest, LineSelector, Predicate
 
 
@@ -207,11 +206,10 @@ class TotalPred(_ClaimTest):
     value: int | Decimal
     text: str = attrs.field(eq=False)
     codes: frozenset[str] | None = None  # ``total units of GROUP``: only these codes count
-    rvus: RvuTable | None = attrs.field(default=None, eq=False, repr=False)
 
     def solve(self, ctx: Context, env: Env) -> Iterable[Env]:
         facts = ctx.facts
-        measure, codes, rvus = self.measure, self.codes, self.rvus
+        measure, codes, rvus = self.measure, self.codes, facts.rvus
         table = facts.minutes if measure == "minutes" else facts.units
         totals: dict[datetime.date, Decimal | int] = {}
         line_codes = facts.codes

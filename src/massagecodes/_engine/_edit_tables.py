@@ -26,6 +26,7 @@ from collections.abc import Iterator
 import attrs
 
 from massagecodes._engine import _predicates as p
+from massagecodes._engine._fee_tables import RvuTable
 from massagecodes._engine._rules import CompiledRule, Target
 from massagecodes._engine._table_files import TABLE_CODE, table_error, table_rows
 
@@ -265,5 +266,8 @@ def load_mue(data: bytes, *, file: str, source: str, digest: str) -> MueTable:
     return MueTable(file, digest, limits, rationale, len(limits))
 
 
-EditTable = PtpTable | MueTable
+CmsTable = PtpTable | MueTable
 """A CMS edit table (as opposed to the parser tables of the rule grammar)."""
+
+ImportedTable = PtpTable | MueTable | RvuTable
+"""A table a ruleset imports: a CMS edit table, or a fee table (RVUs)."""

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from massagecodes._engine._edit_tables import EditTable, PtpTable
+from massagecodes._engine._edit_tables import ImportedTable, PtpTable
 from massagecodes._engine._facts import Context, Facts, TraceStep
+from massagecodes._engine._fee_tables import RvuTable
 from massagecodes._engine._reference import apply, undecided_reason
 from massagecodes._engine._results import Result, lines_named
 from massagecodes._engine._rules import CompiledRule
@@ -34,7 +35,9 @@ class Explained(Protocol):
     @property
     def rules(self) -> tuple[CompiledRule, ...]: ...
     @property
-    def tables(self) -> tuple[EditTable, ...]: ...
+    def tables(self) -> tuple[ImportedTable, ...]: ...
+    @property
+    def rvus(self) -> RvuTable | None: ...
     @property
     def source(self) -> str: ...
 
@@ -43,7 +46,7 @@ class Explained(Protocol):
 
 def explain(ruleset: Explained, claim: Claim, history: tuple[Claim, ...], result: Result) -> str:
     """The explanation of ``result``, the evaluation of ``claim`` by ``ruleset``."""
-    facts = Facts(claim, history, ruleset.unit_method, ruleset.catalog)
+    facts = Facts(claim, history, ruleset.unit_method, ruleset.catalog, ruleset.rvus)
     candidates = set(ruleset._candidates(facts))
     version = f" {ruleset.version}" if ruleset.version else ""
     lines = [
@@ -79,6 +82,9 @@ def explain(ruleset: Explained, claim: Claim, history: tuple[Claim, ...], result
             where = "the claim" if finding.claim_level else lines_named(finding.lines)
             lines.append(f"  => {finding.action} {where}: {finding.message}")
     for table in ruleset.tables:
+        if isinstance(table, RvuTable):
+            lines.append(f"table {table.file} (RVUs of {table.count} codes): read by the rules that total RVUs")
+            continue
         kind = "PTP" if isinstance(table, PtpTable) else "MUE"
         hits = list(table.rules_for(facts, ruleset.source))
         lines.append(f"table {table.file} ({kind}, {table.count} edits): {len(hits)} apply to this claim's codes")

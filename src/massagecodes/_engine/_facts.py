@@ -11,12 +11,20 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
-from typing import Any
+from decimal import Decimal
+from typing import Any, Protocol
 
 import attrs
 
 from massagecodes._model import Claim
 from massagecodes.units import UnitMethod, supported_units
+
+
+class Rvus(Protocol):
+    """A fee table of relative value units (the ruleset's imported RVU table)."""
+
+    def rvus(self, code: str) -> Decimal | None: ...
+
 
 Env = tuple[int | None, ...]
 """The lines bound to a condition's slots (None: a slot not bound)."""
@@ -43,11 +51,15 @@ class Facts:
         "claim",
         "codes",
         "history",
+        "rvus",
         "units",
     )
 
-    def __init__(self, claim: Claim, history: Sequence[Claim], method: UnitMethod, catalog: Any) -> None:
+    def __init__(
+        self, claim: Claim, history: Sequence[Claim], method: UnitMethod, catalog: Any, rvus: Rvus | None = None
+    ) -> None:
         self.claim = claim
+        self.rvus = rvus
         self.history = history if type(history) is tuple else tuple(history)
         lines = claim.lines
         self.codes = codes = tuple([line.code for line in lines])

@@ -15,9 +15,10 @@ from typing import Any
 import attrs
 
 from massagecodes._codes import CodeCatalog, CodeInfo
-from massagecodes._engine._edit_tables import EditTable
+from massagecodes._engine._edit_tables import ImportedTable
 from massagecodes._engine._explain import explain
 from massagecodes._engine._facts import Context, Facts
+from massagecodes._engine._fee_tables import RvuTable
 from massagecodes._engine._plans import Plan, plan_of
 from massagecodes._engine._reference import apply, undecided_reason
 from massagecodes._engine._results import Finding, Result, outcomes
@@ -83,7 +84,10 @@ class Ruleset:
     groups: tuple[tuple[str, tuple[str, ...]], ...] = attrs.field(default=(), repr=False)
     params: tuple[Param, ...] = attrs.field(default=(), repr=False)
     bases: tuple[tuple[str, str | None, str], ...] = attrs.field(default=(), repr=False)
-    tables: tuple[EditTable, ...] = attrs.field(default=(), repr=False)
+    tables: tuple[ImportedTable, ...] = attrs.field(default=(), repr=False)
+    # The payer kinds (and states) the ruleset is for; empty: any (see applies_to).
+    payers: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()
     _by_code: dict[str, tuple[int, ...]] = attrs.field(init=False, eq=False, repr=False)
     _always: tuple[int, ...] = attrs.field(init=False, eq=False, repr=False)
     _skipped: tuple[tuple[str, str], ...] = attrs.field(init=False, eq=False, repr=False)
@@ -171,6 +175,18 @@ class Ruleset:
                         break
         return tuple(sorted(positions))
 
+    @property
+    def rvus(self) -> RvuTable | None:
+        """The fee table of RVUs the ruleset imports (the last one, if several); None without."""
+        return next((table for table in reversed(self.tables) if isinstance(table, RvuTable)), None)
+
+    def applies_to(self, claim: Claim) -> bool:
+        """Whether the claim's payer is one the ruleset is for (its ``payers`` and ``states``)."""
+        payer = claim.payer
+        if self.payers and payer.kind.value not in self.payers:
+            return False
+        return not self.states or payer.state in self.states
+
     def _check_inputs(self, claim: object, history: object) -> tuple[Claim, tuple[Claim, ...]]:
         problems = []
         if not isinstance(claim, Claim):
@@ -185,6 +201,8 @@ class Ruleset:
                 what="argument",
             )
         earlier = history if type(history) is tuple else tuple(history)
+        if (self.payers or self.states) and not self.applies_to(claim):
+            problems.append(self._other_payer(claim))
         for index, item in enumerate(earlier):
             if not isinstance(item, Claim):
                 problems.append(Problem(f"history[{index}]", f"expected a Claim, got {describe(item, sensitive=True)}"))
@@ -233,6 +251,23 @@ class Ruleset:
             raise InputError(problems, what="evaluation input")
         return claim, earlier
 
+    def _other_payer(self, claim: Claim) -> Problem:
+        """Said plainly: this ruleset is for other payers (a Medicare policy does not judge a
+        commercial claim)."""
+        payer, name = claim.payer, f"{self.name} {self.version or ''}".rstrip()
+        if self.payers and payer.kind.value not in self.payers:
+            return Problem(
+                "$.payer.kind",
+                f"ruleset {name} is for {', '.join(self.payers)} claims, not {payer.kind.value}"
+                " (massagecodes.ruleset_for(claim) picks the installed ruleset for a claim's payer)",
+            )
+        state = payer.state or "no state"
+        return Problem(
+            "$.payer.state",
+            f"ruleset {name} is for claims of {', '.join(self.states)}, not {state}"
+            " (massagecodes.ruleset_for(claim) picks the installed ruleset for a claim's payer)",
+        )
+
     def evaluate(self, claim: Claim, *, history: Sequence[Claim] = ()) -> Result:
         """Apply every rule to ``claim``; ``history`` is the patient's earlier claims.
 
@@ -241,7 +276,7 @@ class Ruleset:
         outside the ruleset's effective dates or a history of another patient.
         """
         claim, earlier = self._check_inputs(claim, history)
-        facts = Facts(claim, earlier, self.unit_method, self.catalog)
+        facts = Facts(claim, earlier, self.unit_method, self.catalog, self.rvus)
         ctx = Context(facts)
         findings = []
         undecided: list[tuple[str, str]] = []
@@ -257,6 +292,8 @@ class Ruleset:
                 undecided.append((rule_id, undecided_reason(missing[seen:])))
                 seen = len(missing)
         for table in self.tables:
+            if isinstance(table, RvuTable):
+                continue
             for rule in table.rules_for(facts, self.source):
                 finding = apply(rule, ctx)
                 if finding is not None:

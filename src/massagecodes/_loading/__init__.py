@@ -2,9 +2,11 @@
 
 Text and files (:mod:`._rules`, :mod:`._files`), and rulesets by name and version
 from the shipped folder, the caller's folders and installed packages
-(:mod:`._registry`), which also resolves the base an ``extends`` names.
+(:mod:`._registry`), which also resolves the base an ``extends`` names, and the
+ruleset for a claim's payer (:mod:`._choice`).
 """
 
+from massagecodes._loading._choice import ruleset_for
 from massagecodes._loading._files import read_rules_file
 from massagecodes._loading._registry import (
     RulesetInfo,
@@ -24,4 +26,5 @@ __all__ = [
     "load_ruleset",
     "load_rules",
     "read_rules_file",
+    "ruleset_for",
 ]

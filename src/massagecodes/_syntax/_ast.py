@@ -67,10 +67,13 @@ class Extends:
 
 @attrs.frozen
 class HeaderItem:
-    """``ruleset``, ``version``, ``language``, ``title``, ``effective``, ``source``, ``units`` or ``extends``."""
+    """``ruleset``, ``version``, ``language``, ``title``, ``effective``, ``source``, ``units``,
+    ``payers``, ``states`` (language 2: the payer kinds and states a ruleset is for) or ``extends``."""
 
-    key: Literal["ruleset", "version", "language", "title", "effective", "source", "units", "extends"]
-    value: Word | Value | DateRange | UnitsSpec | Extends
+    key: Literal[
+        "ruleset", "version", "language", "title", "effective", "source", "units", "payers", "states", "extends"
+    ]
+    value: Word | Value | DateRange | UnitsSpec | Extends | tuple[Word, ...]
     span: Span = attrs.field(eq=False)
 
 
@@ -256,10 +259,13 @@ class VisitsCond:
 
 @attrs.frozen
 class ChargesCond:
-    """``charges this year ...``: the patient's charges in the claim's calendar year."""
+    """``charges this year [of CODES] [with modifier M, ...] ...``: the patient's charges in
+    the claim's calendar year, of some codes or with some modifiers (language 2)."""
 
     comparison: Comparison
     span: Span = attrs.field(eq=False)
+    of: CodeRef | None = None
+    modifiers: tuple[Word, ...] = ()
 
 
 @attrs.frozen
@@ -330,7 +336,7 @@ Condition = (
 
 @attrs.frozen
 class Requirement:
-    kind: Literal["referral", "authorization", "diagnosis", "documentation", "modifier"]
+    kind: Literal["referral", "authorization", "valid-authorization", "diagnosis", "documentation", "modifier"]
     element: Word | None = None  # documentation element
     modifiers: tuple[Word, ...] = ()
     target: Word | None = None  # modifier target
@@ -339,7 +345,7 @@ class Requirement:
 
 @attrs.frozen
 class Action:
-    kind: Literal["DENY", "BUNDLE", "REQUIRE", "WARN"]
+    kind: Literal["DENY", "BUNDLE", "REDUCE", "REQUIRE", "WARN"]
     target: Word | None  # a code or group, "claim", or None (the default)
     into: Word | None  # BUNDLE ... into
     requirement: Requirement | None

@@ -85,7 +85,12 @@ def _condition_text(node: ast.Condition, memo: dict[int, str]) -> str:
         measure = {"year": "visits this year", "all": "visits", "months": "months since first visit"}[node.scope]
         return f"{measure} {comparison_text(node.comparison)}"
     if isinstance(node, ast.ChargesCond):
-        return f"charges this year {comparison_text(node.comparison)}"
+        text = "charges this year"
+        if node.of is not None:
+            text += f" of {ref_text(node.of)}"
+        if node.modifiers:
+            text += " with modifier " + " or ".join(word.text for word in node.modifiers)
+        return f"{text} {comparison_text(node.comparison)}"
     if isinstance(node, ast.FlagCond):
         return f"${node.name.text}"
     if isinstance(node, ast.Not):
@@ -117,6 +122,8 @@ def action_text(action: ast.Action) -> str:
         if requirement.kind == "modifier":
             text = "REQUIRE modifier " + " or ".join(word.text for word in requirement.modifiers)
             return text + (f" on {requirement.target.text}" if requirement.target is not None else "")
+        if requirement.kind == "valid-authorization":
+            return "REQUIRE valid authorization"
         return f"REQUIRE {requirement.kind}"
     text = action.kind
     if action.target is not None:
@@ -156,6 +163,8 @@ def header_text(item: ast.HeaderItem) -> str:
         return text
     if isinstance(value, ast.Word):
         return f"{item.key} {value.text}"
+    if isinstance(value, tuple):  # payers, states
+        return f"{item.key} " + ", ".join(word.text for word in value)
     return f"{item.key} {value_text(value)}"
 
 

@@ -26,7 +26,7 @@ from massagecodes._syntax._transformer import _TRANSFORMER, _BadStringError, _sp
 from massagecodes._text import did_you_mean
 from massagecodes.errors import Diagnostic
 
-_ACTIONS = ("DENY", "BUNDLE", "REQUIRE", "WARN")
+_ACTIONS = ("DENY", "BUNDLE", "REDUCE", "REQUIRE", "WARN")
 _CONNECTIVES = {"and": "AND", "or": "OR", "not": "NOT", "same": "SAME", "different": "DIFFERENT"}
 
 _TERMINAL_NAMES = {

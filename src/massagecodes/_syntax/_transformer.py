@@ -186,7 +186,18 @@ def _nodes(children: list[Any]) -> list[Any]:
     return [child for child in children if child is not None and not isinstance(child, Token)]
 
 
-_HEADER_KEYS = ("ruleset", "version", "language", "title", "effective", "source", "extends", "units")
+_HEADER_KEYS = (
+    "ruleset",
+    "version",
+    "language",
+    "title",
+    "effective",
+    "source",
+    "payers",
+    "states",
+    "extends",
+    "units",
+)
 
 
 def _passthrough(method: Callable[[Any, list[Any]], Any]) -> Callable[[Any, list[Any]], Any]:
@@ -232,6 +243,12 @@ class _ToAst(Transformer[Token, Any]):
         return ast.HeaderItem("units", spec, _span(c))
 
     # ---- composition, settings, tables
+    def payers_stmt(self, c: list[Any]) -> ast.HeaderItem:
+        return ast.HeaderItem("payers", tuple(_word(w) for w in _tokens(c, "WORD")), _span(c))
+
+    def states_stmt(self, c: list[Any]) -> ast.HeaderItem:
+        return ast.HeaderItem("states", tuple(_word(w) for w in _tokens(c, "WORD")), _span(c))
+
     def extends_stmt(self, c: list[Any]) -> ast.HeaderItem:
         spec = ast.Value("string", _string(c[2]), _span_of(c[2])) if c[2] is not None else None
         return ast.HeaderItem("extends", ast.Extends(_word(c[1]), spec, _span(c)), _span(c))
@@ -321,6 +338,9 @@ class _ToAst(Transformer[Token, Any]):
         into = _word(c[3]) if len(c) > 3 and c[3] is not None else None
         return ast.Action("BUNDLE", target, into, None, _span(c))
 
+    def reduce_action(self, c: list[Any]) -> ast.Action:
+        return ast.Action("REDUCE", _word(c[1]) if c[1] is not None else None, None, None, _span(c))
+
     def require_action(self, c: list[Any]) -> ast.Action:
         return ast.Action("REQUIRE", None, None, c[1], _span(c))
 
@@ -332,6 +352,9 @@ class _ToAst(Transformer[Token, Any]):
 
     def require_authorization(self, c: list[Any]) -> ast.Requirement:
         return ast.Requirement("authorization", span=_span(c))
+
+    def require_valid_authorization(self, c: list[Any]) -> ast.Requirement:
+        return ast.Requirement("valid-authorization", span=_span(c))
 
     def require_documentation(self, c: list[Any]) -> ast.Requirement:
         return ast.Requirement("documentation", element=_word(c[1]), span=_span(c))
@@ -408,7 +431,9 @@ class _ToAst(Transformer[Token, Any]):
         return ast.VisitsCond(c[4], _span(c), scope="months")
 
     def charges_atom(self, c: list[Any]) -> ast.ChargesCond:
-        return ast.ChargesCond(c[3], _span(c))
+        # CHARGES THIS YEAR [OF code_ref] [WITH MODIFIER word_list] comparison
+        modifiers = c[7] if c[7] is not None else ()
+        return ast.ChargesCond(c[8], _span(c), of=c[4], modifiers=modifiers)
 
     def flag_atom(self, c: list[Any]) -> ast.FlagCond:
         return ast.FlagCond(ast.Word(str(c[0])[1:], _span_of(c[0])), _span(c))
