@@ -17,20 +17,20 @@ pyx12 is imported on first use. Without the extra, both functions raise
 from __future__ import annotations
 
 import datetime
-import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
-from urllib.parse import unquote
 
 import attrs
 
-from massagecodes._codes import NPI, npi_problem
+from massagecodes._codes import NPI
 from massagecodes._model import Claim, License, PayerKind
 from massagecodes._regions import DEFAULT_REGIONS, RegionVocabulary
 from massagecodes.errors import InputError, Problem
 from massagecodes.x12._filing import _FILING_TO_KIND, _KIND_TO_FILING
+from massagecodes.x12._notes import _CLAIM_NOTE, _K3_MAX, _LINE_NOTE, _claim_extras, _k3_data, _k3_payload, _line_extras
+from massagecodes.x12._parties import Address, BillingProvider, Person, Receiver, Submitter
 from massagecodes.x12._segments import VERSION, _raise_if, _Segment, _text_problems
 from massagecodes.x12._validation import _pyx12, _validate
 
@@ -39,142 +39,10 @@ __all__ = ["Address", "BillingProvider", "Person", "Receiver", "Submitter", "rea
 MAX_TEXT = 20_000_000  # characters: far above any real batch, small enough to refuse a runaway input
 
 
-# What the 837P has no element for travels in K3 (file information) segments of the
-# claim (2300) and of the line (2400), as a JSON object in the model's own shape,
-# percent-encoded and cut into pieces that start with this mark.
-_K3_MARK = "MC1 "
-_K3_PIECE = 80 - len(_K3_MARK)
-_K3_MAX = 10  # K3 may repeat 10 times in 2300 and in 2400
-# Characters kept as they are in a K3 payload: the X12 extended set without the
-# separators this module writes (* : ^ ~) and without % (the escape).
-_K3_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789{}[],.\"-_!&'()+/;?=@#$<>|")
-# (No space: a piece that ended in one would end in trailing spaces, which X12 refuses.)
-# What a K3 note may say, and nothing else: the fields the 837P has no element for.
-# A note that says more is refused, so a note can never change a code, a unit, an NPI.
-_CLAIM_NOTE = {
-    "provider": {"license"},
-    "date_of_service": None,
-    "payer": {"state", "kind"},
-    "referral": None,
-    "documentation": None,
-    "authorization": {"start", "end", "visits"},
-}
-_LINE_NOTE = {"region": None, "minutes": None}
-
-
 # --- the parties an 837P names and the model does not --------------------------------
 
 
-@attrs.frozen(kw_only=True)
-class Address:
-    """A street address (segments N3 and N4)."""
-
-    line1: str
-    city: str
-    state: str
-    postal_code: str
-    line2: str | None = None
-
-    def problems(self, path: str, *, sensitive: bool = False) -> list[Problem]:
-        found = _text_problems(f"{path}.line1", self.line1, max_len=55, sensitive=sensitive)
-        if self.line2 is not None:
-            found += _text_problems(f"{path}.line2", self.line2, max_len=55, sensitive=sensitive)
-        found += _text_problems(f"{path}.city", self.city, max_len=30, min_len=2, sensitive=sensitive)
-        if not (isinstance(self.state, str) and re.fullmatch(r"[A-Z]{2}", self.state)):
-            found.append(Problem(f"{path}.state", "expected a two-letter state code in capitals"))
-        if not (isinstance(self.postal_code, str) and re.fullmatch(r"[0-9]{5}([0-9]{4})?", self.postal_code)):
-            found.append(Problem(f"{path}.postal_code", "expected a ZIP code of 5 or 9 digits"))
-        return found
-
-
-@attrs.frozen(kw_only=True)
-class Submitter:
-    """Who sends the file (loop 1000A) and whom to call about it."""
-
-    name: str
-    id: str
-    contact: str
-    phone: str
-
-    def __attrs_post_init__(self) -> None:
-        found = _text_problems("submitter.name", self.name, max_len=60)
-        found += _text_problems("submitter.id", self.id, max_len=15, min_len=2)
-        found += _text_problems("submitter.contact", self.contact, max_len=60)
-        if not (isinstance(self.phone, str) and re.fullmatch(r"[0-9]{10}", self.phone)):
-            found.append(Problem("submitter.phone", "expected a phone number of 10 digits"))
-        _raise_if(found, "submitter")
-
-
-@attrs.frozen(kw_only=True)
-class Receiver:
-    """Who receives the file (loop 1000B): a clearinghouse or the payer."""
-
-    name: str
-    id: str
-
-    def __attrs_post_init__(self) -> None:
-        found = _text_problems("receiver.name", self.name, max_len=60)
-        found += _text_problems("receiver.id", self.id, max_len=15, min_len=2)
-        _raise_if(found, "receiver")
-
-
-@attrs.frozen(kw_only=True)
-class BillingProvider:
-    """Who bills (loop 2010AA): an organisation or a person, with NPI, tax id and address."""
-
-    name: str
-    npi: str
-    tax_id: str
-    address: Address
-
-    def __attrs_post_init__(self) -> None:
-        found = _text_problems("billing.name", self.name, max_len=60)
-        problem = npi_problem(self.npi)
-        if problem is not None:
-            found.append(Problem("billing.npi", problem))
-        if not (isinstance(self.tax_id, str) and re.fullmatch(r"[0-9]{9}", self.tax_id)):
-            found.append(Problem("billing.tax_id", "expected an employer identification number of 9 digits"))
-        address: object = self.address  # checked at run time, whatever the annotation says
-        if isinstance(address, Address):
-            found += address.problems("billing.address")
-        else:
-            found.append(Problem("billing.address", "expected an Address"))
-        _raise_if(found, "billing provider")
-
-
-@attrs.frozen(kw_only=True)
-class Person:
-    """A person's name, for the subscriber (2010BA) or a rendering provider (2310B).
-
-    ``address`` and ``sex`` (``F``, ``M`` or ``U`` for unknown) are written for a
-    subscriber only. Names are health information: messages never show them.
-    """
-
-    last_name: str
-    first_name: str | None = None
-    address: Address | None = None
-    sex: str = "U"
-
-    def problems(self, path: str) -> list[Problem]:
-        found = _text_problems(f"{path}.last_name", self.last_name, max_len=60, sensitive=True)
-        if self.first_name is not None:
-            found += _text_problems(f"{path}.first_name", self.first_name, max_len=35, sensitive=True)
-        if self.address is not None:
-            found += self.address.problems(f"{path}.address", sensitive=True)
-        if self.sex not in ("F", "M", "U"):
-            found.append(Problem(f"{path}.sex", 'expected "F", "M" or "U"'))
-        return found
-
-
 # --- writing ---------------------------------------------------------------------------
-
-
-def _k3_payload(data: Mapping[str, Any]) -> list[str]:
-    text = json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-    encoded = "".join(
-        char if char in _K3_SAFE else "".join(f"%{byte:02X}" for byte in char.encode("utf-8")) for char in text
-    )
-    return [_K3_MARK + encoded[start : start + _K3_PIECE] for start in range(0, len(encoded), _K3_PIECE)]
 
 
 def _x12_date(value: datetime.date) -> str:
@@ -197,37 +65,6 @@ class _Writer:
         while elements and elements[-1] == "":
             elements = elements[:-1]
         self.segments.append("*".join(elements) + "~")
-
-
-def _claim_extras(claim: Claim, data: dict[str, Any], first_date: datetime.date) -> dict[str, Any]:
-    """The parts of the claim that have no element of their own, in the model's shape."""
-    extras: dict[str, Any] = {"provider": {"license": data["provider"]["license"]}}
-    if claim.date_of_service != first_date:
-        extras["date_of_service"] = data["date_of_service"]
-    payer: dict[str, Any] = {}
-    if claim.payer.state is not None:
-        payer["state"] = claim.payer.state
-    if _FILING_TO_KIND.get(_KIND_TO_FILING[claim.payer.kind]) is not claim.payer.kind:
-        payer["kind"] = data["payer"]["kind"]
-    if payer:
-        extras["payer"] = payer
-    for key in ("referral", "documentation"):
-        if data[key] is not None:
-            extras[key] = data[key]
-    if claim.authorization is not None:
-        rest = {k: v for k, v in data["authorization"].items() if k != "number" and v is not None}
-        if rest:
-            extras["authorization"] = rest
-    return extras
-
-
-def _line_extras(line: Mapping[str, Any]) -> dict[str, Any]:
-    extras: dict[str, Any] = {}
-    if line["region"] is not None:
-        extras["region"] = line["region"]
-    if line["units"] is not None and line["minutes"] is not None:
-        extras["minutes"] = line["minutes"]
-    return extras
 
 
 def _check_claim_for_837p(index: int, claim: object, names: _Names) -> list[Problem]:
@@ -482,38 +319,6 @@ def write_837p(
 
 
 # --- reading ---------------------------------------------------------------------------
-
-
-def _k3_data(
-    segments: Sequence[_Segment], allowed: Mapping[str, set[str] | None]
-) -> tuple[dict[str, Any] | None, list[Problem]]:
-    pieces = [seg.get(1)[len(_K3_MARK) :] for seg in segments if seg.get(1).startswith(_K3_MARK)]
-    if not pieces:
-        return None, []
-    first = next(seg for seg in segments if seg.get(1).startswith(_K3_MARK))
-    try:
-        data = json.loads(unquote("".join(pieces), errors="strict"))
-    except (ValueError, UnicodeDecodeError):
-        return None, [Problem(first.where(1), "a massagecodes K3 note that is not readable: it was changed or cut")]
-    if not isinstance(data, dict):
-        return None, [Problem(first.where(1), "a massagecodes K3 note that is not an object")]
-    unexpected = []
-    for key, value in data.items():
-        if key not in allowed:
-            unexpected.append(key)
-        elif allowed[key] is not None:
-            if not isinstance(value, dict):
-                unexpected.append(key)
-            else:
-                unexpected += [f"{key}.{inner}" for inner in value if inner not in (allowed[key] or ())]
-    if unexpected:
-        names = ", ".join(sorted(unexpected))
-        return None, [
-            Problem(
-                first.where(1), f"a massagecodes K3 note may not say {names}: the segments say that, or nothing does"
-            )
-        ]
-    return data, []
 
 
 def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> None:
