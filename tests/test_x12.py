@@ -20,6 +20,7 @@ import massagecodes as mc
 import strategies as strat
 from massagecodes import x12
 from massagecodes.errors import ExtraMissingError, InputError
+from massagecodes.x12._notes import _k3_payload
 
 DATA = Path(__file__).parent / "data" / "x12"
 CREATED = datetime.datetime(2026, 3, 15, 12, 0)
@@ -585,7 +586,7 @@ def test_an_empty_segment_says_where_reading_stopped() -> None:
 
 
 def _with_note(text: str, after: str, note: dict[str, object]) -> str:
-    pieces = x12._k3_payload(note)
+    pieces = _k3_payload(note)
     assert len(pieces) == 1
     return text.replace(after, f"{after}\nK3*{pieces[0]}~", 1)
 
